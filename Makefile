@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 1234
 FUZZ_SECONDS ?= 60
 
-.PHONY: all bootstrap build release run test unit interop asan-test bench fuzz clean
+.PHONY: all bootstrap build release run test test-long asan-test bench fuzz clean
 
 all: build
 
@@ -28,6 +28,10 @@ run: release
 test: build
 	ctest --preset dev
 	scripts/interop-test build/dev
+
+# The long differential run against yjs (10,000 seeds).
+test-long: build
+	YWS_DIFF_SEEDS=10000 scripts/interop-test build/dev
 
 asan-test: bootstrap
 	cmake --preset asan
