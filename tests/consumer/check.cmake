@@ -10,6 +10,7 @@ function(run)
 endfunction()
 run(${CMAKE_COMMAND} --install ${YWS_BUILD_DIR} --prefix ${prefix})
 run(${CMAKE_COMMAND} -S ${YWS_CONSUMER_SOURCE} -B ${YWS_WORK_DIR}/build -G Ninja
-    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER})
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER}
+    "-DCMAKE_CXX_FLAGS=${YWS_CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${YWS_LINKER_FLAGS}")
 run(${CMAKE_COMMAND} --build ${YWS_WORK_DIR}/build)
 run(${YWS_WORK_DIR}/build/consumer)

@@ -88,11 +88,17 @@ class any {
   std::variant<undefined_t, std::nullptr_t, bool, double, bigint, std::string, bytes, any_array, any_object> v_;
 };
 
+// Equality as JS Object.is compares numbers (NaN equals NaN, -0 differs from 0), otherwise as
+// operator==. This is what "decodes to the same value" means in round-trip checks.
+bool same_value(const any& a, const any& b);
+
 // True when `key` is a canonical JS array index ("0", "1", ... up to 2^32-2, no leading zeros),
 // the keys that JS orders first and ascending in Object.keys().
 bool is_array_index_key(std::string_view key) noexcept;
 
-// The order in which JS would enumerate `obj`'s keys: indices into `obj`.
+// The order in which JS would enumerate `obj`'s keys: indices into `obj`. With duplicate keys
+// (possible in a hand-built object), one index per distinct key: the entry holding its last
+// value, placed where the key first appeared, as consecutive JS assignments would leave it.
 std::vector<std::size_t> js_key_order(const any_object& obj);
 
 }  // namespace yws::encoding

@@ -46,7 +46,9 @@ class decoder {
   [[nodiscard]] result<std::uint32_t> read_var_uint32() noexcept;
   // lib0 varInt; magnitude at most 2^63-1.
   [[nodiscard]] result<var_int> read_var_int() noexcept;
-  // varString as TextDecoder reads it: invalid UTF-8 sequences become U+FFFD.
+  // varString as TextDecoder reads it: invalid UTF-8 sequences become U+FFFD (one per maximal
+  // subpart, WHATWG; a BOM is kept). Stricter peers exist: lib0 0.2.120 (pinned) reads with a
+  // fatal TextDecoder and yrs with from_utf8, and both reject such input; yws is lenient.
   [[nodiscard]] result<std::string> read_var_string();
   // varString without copying; the bytes are returned as they are (not validated).
   [[nodiscard]] result<std::string_view> read_var_string_view() noexcept;
@@ -56,7 +58,9 @@ class decoder {
   [[nodiscard]] result<double> read_f64() noexcept;
   [[nodiscard]] result<std::int64_t> read_bigint64() noexcept;
   // lib0 readAny. Accepts both lib0's and yrs' number encodings. Duplicate object keys keep the
-  // first key's position and the last value, as a JS object literal assignment does.
+  // first key's position and the last value, as a JS object literal assignment does. Arrays and
+  // objects nest at most max_any_depth levels (nesting_too_deep beyond); a count that cannot fit
+  // in the remaining bytes fails before anything is allocated.
   [[nodiscard]] result<any> read_any();
 
   std::size_t position() const noexcept { return pos_; }

@@ -37,7 +37,7 @@ class encoder {
   // varUint8Array: varUint(length) + bytes.
   void write_var_bytes(std::span<const std::uint8_t> b);
   // Raw bytes without a length (lib0 writeUint8Array).
-  void write_bytes(std::span<const std::uint8_t> b) { buf_.insert(buf_.end(), b.begin(), b.end()); }
+  void write_bytes(std::span<const std::uint8_t> b) { append(b.data(), b.size()); }
   // Big-endian, as lib0's DataView writes.
   void write_f32(float v);
   void write_f64(double v);
@@ -52,6 +52,8 @@ class encoder {
   void clear() noexcept { buf_.clear(); }
 
  private:
+  void append(const void* p, std::size_t n);
+
   std::vector<std::uint8_t> buf_;
 };
 
