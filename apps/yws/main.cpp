@@ -9,13 +9,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "yws 0.1.0");
 
-  auto* serve = app.add_subcommand("serve", "Serve rooms to y-websocket clients (not built yet)");
-  serve->allow_extras();
-  serve->callback([] {
-    std::fputs("yws serve: the sync server is not part of this build yet (issue 4); "
-               "available commands: see `yws --help`\n", stderr);
-    yws::app::exit_code = 2;
-  });
+  yws::app::add_serve_command(app);
+  yws::app::add_doc_command(app);
+  yws::app::add_store_command(app);
 
   CLI11_PARSE(app, argc, argv);
   return yws::app::exit_code;

@@ -1,0 +1,26 @@
+// The HTTP side of a connection: health and metrics endpoints, and the WebSocket upgrade.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "yws/net/hooks.hpp"
+#include "yws/net/server.hpp"
+
+namespace yws::net::detail {
+
+class server_core;
+
+// Serves one accepted connection on the socket's executor: HTTP/1.1 requests (keep-alive) until
+// an upgrade request, which goes to upgrade_to_websocket(). Tracked, so stop() closes it.
+void launch_http_connection(server_core& core, boost::asio::ip::tcp::socket socket);
+
+// Checks the room name (400), asks on_connect (its status; 500 when it throws), refuses when the
+// server is stopping (503), then completes the WebSocket handshake and starts the session.
+boost::asio::awaitable<void> upgrade_to_websocket(server_core& core, boost::beast::tcp_stream stream,
+                                                  http_request request, peer_info peer);
+
+// "address:port" of the socket's peer, or "unknown".
+std::string remote_of(const boost::asio::ip::tcp::socket& socket);
+
+}  // namespace yws::net::detail

@@ -1,0 +1,76 @@
+// Helpers shared by the crdt tests: hex, fixture files, docs with fixed client ids.
+#pragma once
+
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "yws/crdt/doc.hpp"
+
+namespace yws::crdt::test {
+
+inline std::vector<std::uint8_t> from_hex(std::string_view hex) {
+  std::vector<std::uint8_t> out;
+  int hi = -1;
+  for (const char ch : hex) {
+    int v;
+    if (ch >= '0' && ch <= '9') v = ch - '0';
+    else if (ch >= 'a' && ch <= 'f') v = ch - 'a' + 10;
+    else if (ch >= 'A' && ch <= 'F') v = ch - 'A' + 10;
+    else continue;  // spaces, separators
+    if (hi < 0) {
+      hi = v;
+    } else {
+      out.push_back(static_cast<std::uint8_t>(hi * 16 + v));
+      hi = -1;
+    }
+  }
+  return out;
+}
+
+inline std::string to_hex(std::span<const std::uint8_t> bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string s;
+  for (const auto b : bytes) {
+    if (!s.empty()) s += ' ';
+    s += digits[b >> 4];
+    s += digits[b & 15];
+  }
+  return s;
+}
+
+// The doc's whole state as hex, for readable comparisons.
+inline std::string state_hex(const doc& d) { return to_hex(encode_state_as_update_v1(d)); }
+
+inline std::vector<std::uint8_t> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+inline std::string shared_fixture(std::string_view name) { return std::string(YWS_SHARED_FIXTURES) + "/" + std::string(name); }
+
+inline doc::options with_client(std::uint64_t client, bool gc = true) {
+  doc::options o;
+  o.client_id = client;
+  o.gc = gc;
+  return o;
+}
+
+// Collects the update events of a doc.
+struct update_log {
+  std::vector<std::vector<std::uint8_t>> updates;
+  std::vector<origin> origins;
+  subscription sub;
+  explicit update_log(doc& d)
+      : sub(d.on_update([this](std::span<const std::uint8_t> u, origin o) {
+          updates.emplace_back(u.begin(), u.end());
+          origins.push_back(o);
+        })) {}
+};
+
+}  // namespace yws::crdt::test
