@@ -54,6 +54,20 @@ std::optional<std::uint64_t> process_rss_bytes(int pid) {
   return std::nullopt;
 }
 
+std::optional<std::uint64_t> listen_overflows() {
+  std::ifstream in("/proc/net/netstat");
+  std::string names, values;
+  while (std::getline(in, names) && std::getline(in, values)) {
+    if (names.rfind("TcpExt:", 0) != 0) continue;
+    std::istringstream n(names), v(values);
+    std::string name, value;
+    while (n >> name && v >> value) {
+      if (name == "ListenOverflows") return std::stoull(value);
+    }
+  }
+  return std::nullopt;
+}
+
 double self_cpu_seconds() {
   rusage ru{};
   ::getrusage(RUSAGE_SELF, &ru);

@@ -62,6 +62,9 @@ struct cpu_times {
 std::optional<cpu_times> process_cpu_times(int pid);
 // Resident set size in bytes, from VmRSS in /proc/<pid>/status.
 std::optional<std::uint64_t> process_rss_bytes(int pid);
+// The machine's TcpExt ListenOverflows counter (/proc/net/netstat): connections dropped because
+// a listen backlog was full, which the client sees as a SYN retransmitted after 1 s.
+std::optional<std::uint64_t> listen_overflows();
 // This generator's own CPU seconds (getrusage), to tell whether it was the bottleneck.
 double self_cpu_seconds();
 

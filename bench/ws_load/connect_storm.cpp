@@ -114,6 +114,8 @@ asio::awaitable<void> connect_run::controller() {
 
   const auto pid = ctx_.server.pid;
   const auto cpu0 = pid ? process_cpu_times(*pid) : std::nullopt;
+  const double self0 = self_cpu_seconds();
+  const auto overflows0 = listen_overflows();
   const auto t0 = clock::now();
   start_us_.store(now_us());
   for (std::size_t i = 0; i < o_.clients; ++i) {
@@ -136,6 +138,9 @@ asio::awaitable<void> connect_run::controller() {
   const auto timeout = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o_.timeout_seconds));
   co_await wait_until([this] { return synced_.load() + failed_.load() >= o_.clients; }, t0 + timeout, 1ms);
   const auto cpu1 = pid ? process_cpu_times(*pid) : std::nullopt;
+  const double self1 = self_cpu_seconds();
+  const auto overflows1 = listen_overflows();
+  const double busy = std::chrono::duration<double>(clock::now() - t0).count();
 
   std::vector<std::uint32_t> upgrade_us, sync_us;
   std::uint64_t last = 0;
@@ -155,10 +160,14 @@ asio::awaitable<void> connect_run::controller() {
   result_["clients_per_second"] = total > 0 ? static_cast<double>(synced_.load()) / total : 0.0;
   result_["upgrade"] = to_json(summarize(upgrade_us));
   result_["sync"] = to_json(sync_lat);
+  result_["generator_cpu_utilization"] = (self1 - self0) / busy;
+  // Machine-wide, so another program's overflows would count too; 0 means no SYN was dropped.
+  if (overflows0 && overflows1) result_["listen_overflows"] = *overflows1 - *overflows0;
   if (cpu0 && cpu1) {
     const auto used = *cpu1 - *cpu0;
     const double per = 1e3 / static_cast<double>(std::max<std::size_t>(1, synced_.load()));
     result_["server_cpu_seconds"] = used.total();
+    result_["server_cpu_utilization"] = used.total() / busy;
     result_["server_cpu_ms_per_client"] = used.total() * per;
     result_["server_user_ms_per_client"] = used.user * per;
     result_["server_system_ms_per_client"] = used.system * per;

@@ -294,8 +294,8 @@ asio::awaitable<json::object> fanout_run::run_step(std::size_t id, const char* k
   const auto delivered = st_.delivered[id].load();
   const double offered = rate * static_cast<double>(total_writers()) * window;
   const bool lost = st_.lost.load() != lost0;
-  const bool sustained =
-      drained && !lost && static_cast<double>(sent) >= 0.97 * offered && lat.p99_ms <= o_.latency_limit_ms;
+  const bool sustained = drained && !lost && static_cast<double>(sent) >= 0.97 * offered &&
+                         lat.p50_ms <= o_.p50_limit_ms && lat.p99_ms <= o_.p99_limit_ms;
   json::object step{{"kind", kind},
                     {"rate_per_writer", rate},
                     {"offered_updates_per_s", rate * static_cast<double>(total_writers())},
@@ -370,18 +370,27 @@ asio::awaitable<void> fanout_run::controller() {
     auto warm = co_await run_step(0, "warmup", o_.rate, o_.warmup_seconds);
     auto fixed = co_await run_step(1, "fixed", o_.rate, o_.seconds);
     double best = fixed["sustained"].as_bool() ? fixed["delivered_per_s"].as_double() : 0.0;
-    bool saturated = !fixed["sustained"].as_bool();
+    // The sweep starts from the measured rate even if that step was not sustained (a stall on a
+    // shared machine); two failures in a row end it.
+    bool saturated = false;
     json::array sweep;
     double rate = o_.rate;
-    for (std::size_t k = 0; k < o_.sweep_steps && !saturated && 2 + k < max_steps; ++k) {
-      rate *= o_.sweep_factor;
-      auto step = co_await run_step(2 + k, "sweep", rate, o_.sweep_seconds);
-      if (step["sustained"].as_bool()) {
-        best = std::max(best, step["delivered_per_s"].as_double());
+    std::size_t id = 2;
+    bool retried = false;
+    for (std::size_t k = 0; k < o_.sweep_steps && !saturated && id < max_steps; ++id) {
+      if (!retried) rate *= o_.sweep_factor;
+      auto step = co_await run_step(id, retried ? "sweep-retry" : "sweep", rate, o_.sweep_seconds);
+      const bool sustained = step["sustained"].as_bool();
+      sweep.push_back(std::move(step));
+      if (sustained) {
+        best = std::max(best, sweep.back().as_object().at("delivered_per_s").as_double());
+        retried = false;
+        ++k;
+      } else if (!retried) {
+        retried = true;
       } else {
         saturated = true;
       }
-      sweep.push_back(std::move(step));
     }
     result_["warmup"] = std::move(warm);
     result_["fixed"] = std::move(fixed);

@@ -107,9 +107,12 @@ int main(int argc, char** argv) {
   fanout->add_option("--drain", fo.drain_seconds, "Seconds a step's deliveries may take to arrive after it")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 600.0));
-  fanout->add_option("--latency-limit", fo.latency_limit_ms, "p99 latency (ms) above which a step is not sustained")
+  fanout->add_option("--p50-limit", fo.p50_limit_ms, "Median latency (ms) above which a step is not sustained")
       ->capture_default_str()
-      ->check(CLI::Range(1.0, 600000.0));
+      ->check(CLI::Range(0.1, 600000.0));
+  fanout->add_option("--p99-limit", fo.p99_limit_ms, "p99 latency (ms) above which a step is not sustained")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 600000.0));
 
   connect_options co;
   auto* connect = app.add_subcommand("connect", "(b) N clients connect and sync at once to a room with content");

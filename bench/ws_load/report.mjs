@@ -78,10 +78,10 @@ if (fy && fj && fy.fixed && fj.fixed) {
     row('  deliveries per server CPU-second at that step', 1e6 / ty.server_cpu_us_per_delivery,
       1e6 / tj.server_cpu_us_per_delivery, 'gain')
   }
-  const firstFail = (r) => (r.sweep || []).find((s) => !s.sustained)
+  const firstFail = (r) => (r.saturated ? (r.sweep || []).at(-1) : undefined)
   const fy1 = firstFail(fy)
   const fj1 = firstFail(fj)
-  row('  first step not sustained: offered deliveries/s', fy1 ? fy1.offered_deliveries_per_s : 'none',
+  row('  the step that ended the sweep (failed twice): offered deliveries/s', fy1 ? fy1.offered_deliveries_per_s : 'none',
     fj1 ? fj1.offered_deliveries_per_s : 'none')
   row('  its p99 latency (ms)', fy1 ? fy1.latency.p99_ms : 'n/a', fj1 ? fj1.latency.p99_ms : 'n/a')
   row('every update reached every room (verifier docs)', fy.verify?.ok, fj.verify?.ok)
@@ -106,7 +106,11 @@ if (cy && cj && cy.sync && cj.sync) {
   row('per-client time to sync step 2, p50 (ms)', cy.sync.p50_ms, cj.sync.p50_ms, 'cost')
   row('per-client time to sync step 2, p99 (ms)', cy.sync.p99_ms, cj.sync.p99_ms, 'cost')
   row('server CPU per client (ms)', cy.server_cpu_ms_per_client, cj.server_cpu_ms_per_client, 'cost')
+  row('server / generator CPU used during the storm (cores)',
+    `${fmt(cy.server_cpu_utilization)} / ${fmt(cy.generator_cpu_utilization)}`,
+    `${fmt(cj.server_cpu_utilization)} / ${fmt(cj.generator_cpu_utilization)}`)
   row('sync step 2 holds the room content', cy.step2_ok, cj.step2_ok)
+  row('connections dropped by a full listen backlog (machine-wide)', cy.listen_overflows, cj.listen_overflows)
   if (!cy.step2_ok || cy.failed || cj.failed) failed = true
 } else {
   rows.push('| (b) connect + sync | missing results | | | | |')

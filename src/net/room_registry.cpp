@@ -29,11 +29,11 @@ std::shared_ptr<room> room_registry::acquire(std::string_view name) {
   return it->second;
 }
 
-std::shared_ptr<room> room_registry::unregister_locked(const std::shared_ptr<room>& r) {
-  if (!r->registered) return nullptr;
+bool room_registry::unregister_locked(const std::shared_ptr<room>& r) {
+  if (!r->registered) return false;
   r->registered = false;
   rooms_.erase(r->registered_name);
-  return r;
+  return true;
 }
 
 void room_registry::release(const std::shared_ptr<room>& r) {
@@ -110,7 +110,8 @@ result<void> room_registry::remove(std::string_view name) {
     std::lock_guard lock(mu_);
     auto it = rooms_.find(std::string(name));
     if (it == rooms_.end()) return errc::not_found;
-    r = unregister_locked(it->second);
+    r = it->second;  // a copy: unregistering erases the map's
+    unregister_locked(r);
   }
   post_stop(r, close_reason::room_closed);
   return {};

@@ -48,7 +48,9 @@ class room_registry {
   std::vector<std::shared_ptr<room>> close();
 
  private:
-  std::shared_ptr<room> unregister_locked(const std::shared_ptr<room>& r);
+  // Requires: mu_ held; `r` is not a reference into rooms_ (it is erased). False when `r` was
+  // not registered.
+  bool unregister_locked(const std::shared_ptr<room>& r);
 
   server_core& core_;
   mutable std::mutex mu_;

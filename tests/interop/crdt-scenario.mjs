@@ -19,11 +19,11 @@ import { kindOf, openRoots, runOpOnYjs } from './yjs-ops.mjs'
 
 /**
  * Yjs runs a formatting cleanup transaction after remote transactions that touch formatted text
- * (spec 4.8) and emits its deletes as an extra update. Set to true once the yws engine does the
- * same (or YWS_DIFF_FORMAT_CLEANUP=1); until then the yjs side's cleanup updates are fed to the
- * yws doc as remote updates instead of being expected from it.
+ * (spec 4.8) and emits its deletes as an extra update. The yws engine does the same, so its
+ * cleanup updates are expected byte for byte. YWS_DIFF_FORMAT_CLEANUP=0 is for an engine without
+ * it: the yjs side's cleanup updates are then fed to the yws doc as remote updates instead.
  */
-export const ENGINE_FORMAT_CLEANUP = false || process.env.YWS_DIFF_FORMAT_CLEANUP === '1'
+export const ENGINE_FORMAT_CLEANUP = process.env.YWS_DIFF_FORMAT_CLEANUP !== '0'
 
 const hex = u => Buffer.from(u).toString('hex')
 const REMOTE = Symbol('remote')

@@ -9,7 +9,7 @@
 
 #include <chrono>
 #include <optional>
-#include <regex>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,16 +55,17 @@ class serve_process {
     if (out_ >= 0) ::close(out_);
   }
 
-  // Reads stderr until a line matches `re` (returns its first group) or the deadline passes.
-  std::optional<std::string> wait_for_line(const std::regex& re, std::chrono::milliseconds timeout = 10s) {
+  // Reads stderr until `match` returns a value for a line (that value is returned) or the deadline
+  // passes.
+  using matcher = std::function<std::optional<std::string>(const std::string& line)>;
+  std::optional<std::string> wait_for_line(const matcher& match, std::chrono::milliseconds timeout = 10s) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       for (auto nl = buffer_.find('\n'); nl != std::string::npos; nl = buffer_.find('\n')) {
         std::string line = buffer_.substr(0, nl);
         buffer_.erase(0, nl + 1);
         log_ += line + "\n";
-        std::smatch m;
-        if (std::regex_search(line, m, re)) return m.size() > 1 ? m[1].str() : line;
+        if (auto found = match(line)) return found;
       }
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left <= 0ms) return std::nullopt;
@@ -87,7 +88,7 @@ class serve_process {
         exited_ = true;
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       }
-      wait_for_line(std::regex(R"(\b\B)"), 20ms);  // drains stderr meanwhile (matches nothing)
+      wait_for_line([](const std::string&) { return std::nullopt; }, 20ms);  // drains stderr meanwhile
     }
     return std::nullopt;
   }
@@ -104,7 +105,21 @@ class serve_process {
   std::string log_;
 };
 
-const std::regex listening_port(R"(msg="listening" .*port=(\d+))");
+// The port of the `msg="listening" ... port=N` line.
+std::optional<std::string> listening_port(const std::string& line) {
+  if (line.find("msg=\"listening\"") == std::string::npos) return std::nullopt;
+  const auto at = line.find(" port=");
+  if (at == std::string::npos) return std::nullopt;
+  const auto digits = line.substr(at + 6);
+  return digits.substr(0, digits.find(' '));
+}
+
+serve_process::matcher containing(std::string text) {
+  return [text](const std::string& line) -> std::optional<std::string> {
+    if (line.find(text) == std::string::npos) return std::nullopt;
+    return line;
+  };
+}
 
 TEST(ServeCommand, ServesOnAnEphemeralPortAndStopsOnSigtermDuringTraffic) {
   serve_process p({"serve", "--port", "0", "--threads", "2"});
@@ -142,7 +157,7 @@ TEST(ServeCommand, OptionsComeFromTheEnvironmentToo) {
 TEST(ServeCommand, UnknownStoreIsAClearError) {
   serve_process p({"serve", "--port", "0", "--store", "sqlite:./x.db"});
   ASSERT_TRUE(p.started());
-  auto line = p.wait_for_line(std::regex("(--store 'sqlite:./x.db' is not available)"));
+  auto line = p.wait_for_line(containing("--store 'sqlite:./x.db' is not available"));
   EXPECT_TRUE(line.has_value()) << p.log();
   EXPECT_EQ(p.wait_exit(), std::optional<int>(2));
 }

@@ -23,6 +23,8 @@ struct store_kind {
   std::function<result<std::unique_ptr<store>>(const std::filesystem::path& dir, store_options)> open;
 };
 
+void PrintTo(const store_kind& kind, std::ostream* os) { *os << kind.name; }
+
 std::vector<store_kind> all_kinds() {
   return {
       {"memory", false, [](const auto&, store_options o) -> result<std::unique_ptr<store>> { return make_memory_store(std::move(o)); }},

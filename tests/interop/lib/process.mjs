@@ -61,7 +61,7 @@ export class Child {
   tail (n = 30) { return this.lines.slice(-n).join('\n') }
 
   /** Sends `signal` and waits for the exit; SIGKILL after `timeout` ms (and then rejects). */
-  async stop (signal = 'SIGTERM', timeout = 15_000) {
+  async stop (signal = 'SIGTERM', timeout = 30_000) {
     if (this.exitInfo) return this.exitInfo
     this.proc.kill(signal)
     try {

@@ -72,8 +72,21 @@ export class Server {
     return res.status === 200 && (await res.text()).trim() === 'ok'
   }
 
-  /** Sends `signal` (SIGTERM) and resolves with {code, signal} once the server exited. */
-  stop (signal = 'SIGTERM', timeout) { return this.child.stop(signal, timeout) }
+  /** Lines where a sanitizer (ASan, UBSan, LSan) reported an error. */
+  sanitizerReports () {
+    return this.lines.filter(l => /ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: \w+Sanitizer/.test(l))
+  }
+
+  /**
+   * Sends `signal` (SIGTERM) and resolves with {code, signal} once the server exited; rejects if
+   * a sanitizer reported anything during the run.
+   */
+  async stop (signal = 'SIGTERM', timeout) {
+    const exit = await this.child.stop(signal, timeout)
+    const reports = this.sanitizerReports()
+    if (reports.length > 0) throw new Error(`sanitizer reports from ${this.child.command}:\n${this.tail(60)}`)
+    return exit
+  }
 
   tail (n) { return this.child.tail(n) }
 }
@@ -128,8 +141,11 @@ export class EmbeddedPeer extends Server {
 
   /** Stops the embedded server (close 1001 to clients) and waits for the exit. */
   async shutdown () {
-    if (this.exitInfo) return this.exitInfo
-    await this.request({ cmd: 'stop' }, 30_000)
-    return withTimeout(this.child.exited, 15_000, 'yws-embedded-peer to exit')
+    if (!this.exitInfo) {
+      await this.request({ cmd: 'stop' }, 30_000)
+      await withTimeout(this.child.exited, 15_000, 'yws-embedded-peer to exit')
+    }
+    if (this.sanitizerReports().length > 0) throw new Error(`sanitizer reports from yws-embedded-peer:\n${this.tail(60)}`)
+    return this.exitInfo
   }
 }
