@@ -134,7 +134,8 @@ CLI::App* add_serve_command(CLI::App& app) {
   cmd->add_option("--host", args->host, "Address or name to listen on (0.0.0.0: every interface)")
       ->envname("YWS_HOST")
       ->capture_default_str();
-  cmd->add_option("--port", args->port, "TCP port; 0 picks a free one (see the `listening` log line)")
+  cmd->add_option("--port", args->port,
+                  "TCP port; 0 picks a free one (logged as `msg=\"listening\" ... port=N` at level info)")
       ->envname("YWS_PORT")
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "I/O threads; 0 = one per core")

@@ -121,7 +121,8 @@ bool barrier(ws_client& c) {
     auto entries = protocol::decode_awareness_update(a->update);
     if (!entries) continue;
     for (const auto& e : *entries) {
-      if (e.client_id == barrier_client) return true;
+      // Our entry exactly: the removal of an earlier connection's barrier also names the client.
+      if (e.client_id == barrier_client && e.clock == clock) return true;
     }
   }
 }
