@@ -7,25 +7,47 @@
 namespace yws::bench::ws_load {
 
 asio::awaitable<std::size_t> client_set::close_all(std::chrono::milliseconds grace) {
+  closing_.store(clients_.size());
   for (auto& c : clients_) {
-    asio::co_spawn(c->get_executor(), [c]() { return c->close(); }, asio::detached);
+    asio::co_spawn(c->get_executor(), [c]() { return c->close(); }, [this](std::exception_ptr) { closing_.fetch_sub(1); });
   }
-  if (co_await wait_until([this] { return running() == 0; }, clock::now() + grace)) co_return 0;
+  const auto all_done = [this] { return running() == 0 && closing_.load() == 0; };
+  co_await wait_until(all_done, clock::now() + grace);
   const std::size_t aborted = running();
+  // Then every socket is closed, whatever its closing handshake is waiting for (a client-side
+  // close waits for the server to end the TCP connection), so no operation outlives the phase.
   for (auto& c : clients_) {
     asio::post(c->get_executor(), [c] { c->abort(); });
   }
-  co_await wait_until([this] { return running() == 0; }, clock::now() + std::chrono::seconds(2));
+  co_await wait_until(all_done, clock::now() + std::chrono::seconds(2));
   co_return aborted;
 }
 
-void run_phase(worker_pool& pool, client_set& clients, json::object& result, asio::awaitable<void> controller) {
+void client_set::release() {
+  for (auto& c : clients_) {
+    auto ex = c->get_executor();
+    asio::post(ex, [last = std::move(c)]() mutable { last.reset(); });
+  }
+  clients_.clear();
+}
+
+void run_phase(const char* phase_name, const run_context& ctx, worker_pool& pool, client_set& clients,
+               json::object& result, asio::awaitable<void> controller) {
+  result["phase"] = phase_name;
+  result["label"] = ctx.server.label;
+  result["threads"] = pool.size();
   asio::io_context ctl(1);
   std::exception_ptr failure;
-  asio::co_spawn(ctl, std::move(controller), [&](std::exception_ptr e) { failure = e; });
+  auto phase = [&clients, &result](asio::awaitable<void> body) -> asio::awaitable<void> {
+    co_await std::move(body);
+    const std::size_t aborted = co_await clients.close_all(std::chrono::seconds(5));
+    result["clients_aborted_at_close"] = aborted;
+    clients.release();
+  };
+  asio::co_spawn(ctl, phase(std::move(controller)), [&](std::exception_ptr e) { failure = e; });
   ctl.run();
   result["generator_clean_exit"] = pool.finish(std::chrono::seconds(5)) && !failure && clients.failures() == 0;
-  clients.clear();
+  clients.release();  // (only left when the controller failed; the pool has stopped, so here)
   if (failure) std::rethrow_exception(failure);
 }
 

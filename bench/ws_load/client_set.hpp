@@ -61,14 +61,16 @@ class client_set {
   // Closing handshakes for every client; those still running after `grace` get their sockets
   // closed, and the wait after that is bounded too. Returns how many had to be aborted.
   asio::awaitable<std::size_t> close_all(std::chrono::milliseconds grace);
-  // Releases the clients (call once their coroutines are done or the pool has stopped).
-  void clear() { clients_.clear(); }
+  // Releases the clients, each on its own thread, so that whatever a stream still has pending
+  // there (Beast's closing-handshake timer) is cancelled and the worker can run out of work.
+  void release();
 
  private:
   worker_pool& pool_;
   std::vector<std::shared_ptr<ws_client>> clients_;
   std::atomic<std::size_t> running_{0};
   std::atomic<std::size_t> failures_{0};
+  std::atomic<std::size_t> closing_{0};  // close() coroutines of close_all still running
 };
 
 // Waits for `d` on the caller's executor.
@@ -93,9 +95,18 @@ asio::awaitable<bool> wait_until(Pred done, clock::time_point deadline,
   co_return true;
 }
 
-// Runs a phase's controller on the calling thread until it ends, then lets the pool's threads
-// finish (bounded) and releases the clients. Sets result["generator_clean_exit"]; rethrows the
+// Runs a phase's controller on the calling thread until it ends, closes every client (bounded),
+// lets the pool's threads finish (bounded) and releases the clients. Sets result["phase"],
+// ["label"], ["threads"], ["clients_aborted_at_close"] and ["generator_clean_exit"]; rethrows the
 // controller's exception.
-void run_phase(worker_pool& pool, client_set& clients, json::object& result, asio::awaitable<void> controller);
+void run_phase(const char* phase_name, const run_context& ctx, worker_pool& pool, client_set& clients,
+               json::object& result, asio::awaitable<void> controller);
+
+// The body of every run_<phase>(): builds the phase's run object and runs it.
+template <class Run, class Options>
+json::object run_with(const run_context& ctx, const Options& o) {
+  Run run(ctx, o);
+  return run.run();
+}
 
 }  // namespace yws::bench::ws_load

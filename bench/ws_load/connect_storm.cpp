@@ -59,7 +59,7 @@ class connect_run {
 
  private:
   asio::awaitable<void> controller();
-  asio::awaitable<bool> seed_room(const seed_content& content);
+  asio::awaitable<bool> seed_room();
   void note(const std::string& line) { progress(ctx_.server, "connect: " + line); }
 
   const run_context& ctx_;
@@ -69,6 +69,7 @@ class connect_run {
   std::atomic<std::size_t> failed_{0};
   std::atomic<bool> seeded_{false};
   std::atomic<std::uint64_t> start_us_{0};
+  seed_content seed_;  // the room's content; set before any client starts
   // The step 2 updates of the first and the last client, checked after the storm.
   std::vector<std::uint8_t> step2_first_;
   std::vector<std::uint8_t> step2_last_;
@@ -77,12 +78,12 @@ class connect_run {
   json::object result_;
 };
 
-asio::awaitable<bool> connect_run::seed_room(const seed_content& content) {
+asio::awaitable<bool> connect_run::seed_room() {
   // The seed client stays connected (a peer editing the document) until the phase ends.
-  clients_.spawn([this, &content](std::shared_ptr<ws_client> c, std::size_t) -> asio::awaitable<void> {
+  clients_.spawn([this](std::shared_ptr<ws_client> c, std::size_t) -> asio::awaitable<void> {
     auto ec = co_await c->connect(ctx_.server, ctx_.room("storm"), 10s);
     if (!ec) ec = co_await c->sync(nullptr);
-    const auto message = protocol::encode_sync_update(content.update);
+    const auto message = protocol::encode_sync_update(seed_.update);
     if (!ec) ec = co_await c->send(message);
     if (ec) co_return;
     // The server echoes the update once applied (y-websocket servers send it to every client
@@ -96,18 +97,19 @@ asio::awaitable<bool> connect_run::seed_room(const seed_content& content) {
     };
     co_await c->read_loop(on_frame);
   });
-  const bool seeded = co_await wait_until([this] { return seeded_.load(); }, clock::now() + 10s);
-  co_return seeded;
+  // Bounded, and over as soon as the seed client has failed.
+  co_await wait_until([this] { return seeded_.load() || clients_.running() == 0; }, clock::now() + 10s);
+  co_return seeded_.load();
 }
 
 asio::awaitable<void> connect_run::controller() {
-  const auto content = make_seed(o_.seed_inserts, ctx_.seed);
+  seed_ = make_seed(o_.seed_inserts, ctx_.seed);
+  const auto& content = seed_;
   result_["seed_update_bytes"] = content.update.size();
   result_["seed_text_length"] = content.text_length;
-  if (!co_await seed_room(content)) {
-    note("the seed update was not echoed within 10 s");
+  if (!co_await seed_room()) {
+    note("the seed client could not fill the room (no echo of its update within 10 s)");
     result_["error"] = "seed update not echoed";
-    co_await clients_.close_all(2s);
     co_return;
   }
   co_await sleep_for(300ms);  // let the server settle before the storm
@@ -155,6 +157,7 @@ asio::awaitable<void> connect_run::controller() {
   const double total = static_cast<double>(last) / 1e6;
   const auto sync_lat = summarize(sync_us);
   result_["synced"] = synced_.load();
+  if (synced_.load() < o_.clients) result_["error"] = "not every client synced in time";
   result_["failed"] = failed_.load();
   result_["all_synced_seconds"] = total;
   result_["clients_per_second"] = total > 0 ? static_cast<double>(synced_.load()) / total : 0.0;
@@ -184,22 +187,16 @@ asio::awaitable<void> connect_run::controller() {
                 synced_.load(), o_.clients, total, total > 0 ? static_cast<double>(synced_.load()) / total : 0.0,
                 sync_lat.p50_ms, sync_lat.p99_ms);
   note(line);
-  const std::size_t aborted = co_await clients_.close_all(5s);
-  result_["clients_aborted_at_close"] = aborted;
 }
 
 json::object connect_run::run() {
-  result_ = json::object{{"phase", "connect"}, {"label", ctx_.server.label}, {"clients", o_.clients},
-                         {"threads", pool_.size()}};
-  run_phase(pool_, clients_, result_, controller());
+  result_["clients"] = o_.clients;
+  run_phase("connect", ctx_, pool_, clients_, result_, controller());
   return std::move(result_);
 }
 
 }  // namespace
 
-json::object run_connect(const run_context& ctx, const connect_options& o) {
-  connect_run run(ctx, o);
-  return run.run();
-}
+json::object run_connect(const run_context& ctx, const connect_options& o) { return run_with<connect_run>(ctx, o); }
 
 }  // namespace yws::bench::ws_load

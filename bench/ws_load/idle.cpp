@@ -88,6 +88,7 @@ asio::awaitable<void> idle_run::controller() {
   if (ctx_.server.pid) rss1 = co_await sample_rss(5, 200ms);
 
   const std::size_t idle = synced_.load() > 0 ? synced_.load() - 1 : 0;  // not the first client
+  if (failed_.load() > 0) result_["error"] = "not every client could connect and sync";
   result_["synced"] = idle;
   result_["failed"] = failed_.load();
   result_["connect_seconds"] = connect_seconds;
@@ -104,22 +105,16 @@ asio::awaitable<void> idle_run::controller() {
   } else {
     note(std::to_string(idle) + " idle clients (no server pid: RSS not measured)");
   }
-  const std::size_t aborted = co_await clients_.close_all(5s);
-  result_["clients_aborted_at_close"] = aborted;
 }
 
 json::object idle_run::run() {
-  result_ = json::object{{"phase", "idle"}, {"label", ctx_.server.label}, {"clients", o_.clients},
-                         {"threads", pool_.size()}};
-  run_phase(pool_, clients_, result_, controller());
+  result_["clients"] = o_.clients;
+  run_phase("idle", ctx_, pool_, clients_, result_, controller());
   return std::move(result_);
 }
 
 }  // namespace
 
-json::object run_idle(const run_context& ctx, const idle_options& o) {
-  idle_run run(ctx, o);
-  return run.run();
-}
+json::object run_idle(const run_context& ctx, const idle_options& o) { return run_with<idle_run>(ctx, o); }
 
 }  // namespace yws::bench::ws_load

@@ -9,8 +9,8 @@
 // Rooms are <url path><room>, e.g. ws://127.0.0.1:1234/bench/ gives /bench/fanout-0. With
 // --server-pid (a process on this machine) the server's CPU time and RSS are read from /proc.
 // Results: one JSON object (to --json, else stdout); progress lines on stderr. Exit code 0 when
-// the phase ran (its results say whether the server kept up), 1 when it could not run, 2 for
-// bad arguments.
+// the phase ran (its results say whether the server kept up), 1 when it could not run (the
+// results then hold "error"), 2 for bad arguments.
 #include <cstdio>
 #include <exception>
 #include <fstream>
@@ -155,6 +155,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   result["seed"] = ctx.seed;
+  const bool ran = !result.contains("error");
   const std::string text = boost::json::serialize(result);
   if (json_out.empty()) {
     std::cout << text << "\n";
@@ -166,5 +167,6 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  return 0;
+  if (!ran) std::fprintf(stderr, "yws-ws-load: %s\n", result.at("error").as_string().c_str());
+  return ran ? 0 : 1;
 }
