@@ -9,39 +9,15 @@
 #include <string_view>
 #include <vector>
 
+#include "support/hex.hpp"
 #include "yws/crdt/doc.hpp"
 
 namespace yws::crdt::test {
 
-inline std::vector<std::uint8_t> from_hex(std::string_view hex) {
-  std::vector<std::uint8_t> out;
-  int hi = -1;
-  for (const char ch : hex) {
-    int v;
-    if (ch >= '0' && ch <= '9') v = ch - '0';
-    else if (ch >= 'a' && ch <= 'f') v = ch - 'a' + 10;
-    else if (ch >= 'A' && ch <= 'F') v = ch - 'A' + 10;
-    else continue;  // spaces, separators
-    if (hi < 0) {
-      hi = v;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(hi * 16 + v));
-      hi = -1;
-    }
-  }
-  return out;
-}
+using yws::test::from_hex;
 
-inline std::string to_hex(std::span<const std::uint8_t> bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string s;
-  for (const auto b : bytes) {
-    if (!s.empty()) s += ' ';
-    s += digits[b >> 4];
-    s += digits[b & 15];
-  }
-  return s;
-}
+// Bytes separated by spaces, so failures read like the spec's annotated examples.
+inline std::string to_hex(std::span<const std::uint8_t> bytes) { return yws::test::to_hex(bytes, " "); }
 
 // The doc's whole state as hex, for readable comparisons.
 inline std::string state_hex(const doc& d) { return to_hex(encode_state_as_update_v1(d)); }

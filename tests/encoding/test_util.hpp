@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "support/hex.hpp"
 #include "yws/encoding/decoder.hpp"
 #include "yws/encoding/encoder.hpp"
 
@@ -18,25 +19,10 @@ namespace yws::encoding::test {
 
 // "-" is the empty byte string, as in the golden fixtures.
 inline std::vector<std::uint8_t> from_hex(std::string_view h) {
-  std::vector<std::uint8_t> out;
-  if (h == "-") return out;
-  auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
-  for (std::size_t i = 0; i + 1 < h.size(); i += 2) {
-    out.push_back(static_cast<std::uint8_t>(nibble(h[i]) * 16 + nibble(h[i + 1])));
-  }
-  return out;
+  return h == "-" ? std::vector<std::uint8_t>{} : yws::test::from_hex(h);
 }
 
-inline std::string to_hex(std::span<const std::uint8_t> b) {
-  if (b.empty()) return "-";
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (std::uint8_t c : b) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
+inline std::string to_hex(std::span<const std::uint8_t> b) { return b.empty() ? "-" : yws::test::to_hex(b); }
 
 inline std::string to_hex(std::string_view s) {
   return to_hex(std::span(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
