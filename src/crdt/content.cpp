@@ -118,9 +118,13 @@ content content::make_embed(encoding::any v) {
 }
 
 content content::make_format(std::string key, encoding::any v) {
+  return make_format(std::move(key), std::make_shared<const encoding::any>(std::move(v)));
+}
+
+content content::make_format(std::string key, std::shared_ptr<const encoding::any> v) {
   content c;
   c.tag_ = content_tag::format;
-  c.set_ptr(new format_content{std::move(key), std::move(v)});
+  c.set_ptr(new format_content(std::move(key), std::move(v)));
   return c;
 }
 

@@ -39,9 +39,18 @@ enum class content_tag : std::uint8_t {
   doc = 9,
 };
 
+// A format mark. Its value lives in a shared object because Yjs compares attribute values with
+// `===`: format items made from one JavaScript object (a negated attribute restored after an
+// insert, one attribute object applied at several places) hold that same object, and only they
+// compare equal when the value is an object. `value` refers to `*shared`.
 struct format_content {
+  format_content(std::string k, std::shared_ptr<const encoding::any> v)
+      : key(std::move(k)), shared(std::move(v)), value(*shared) {}
+  format_content(const format_content&) = delete;
+  format_content& operator=(const format_content&) = delete;
   std::string key;
-  encoding::any value;
+  std::shared_ptr<const encoding::any> shared;
+  const encoding::any& value;
 };
 
 // A subdocument reference: its guid and the options object as Yjs re-encodes it.
@@ -80,6 +89,8 @@ class content {
   static content make_binary(encoding::bytes b);
   static content make_embed(encoding::any v);
   static content make_format(std::string key, encoding::any v);
+  // A format item holding the very value object `v` (see format_content).
+  static content make_format(std::string key, std::shared_ptr<const encoding::any> v);
   static content make_type_desc(type_kind kind, std::string name);
   static content make_type(branch_index b);
   static content make_subdoc(std::string guid, encoding::any opts);

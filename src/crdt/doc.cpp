@@ -88,8 +88,13 @@ std::vector<std::uint8_t> encode_state_as_update_v1(const doc& d, const state_ve
     parts.push_back(std::move(ds_only));
   }
   if (impl.pending) {
-    parts.push_back(detail::diff_update(detail::clone(impl.pending->update),
-                                        [&](std::uint64_t client) { return sv.get(client); }));
+    // Unlike Yjs, never the part of a pending struct that the doc already has. Such a struct
+    // either duplicates an item the doc holds as a GC struct (which says enough), or reuses ids
+    // with other content (hostile): Yjs' merge may then emit it instead of the integrated struct,
+    // hiding that from every peer that syncs later.
+    parts.push_back(detail::diff_update(detail::clone(impl.pending->update), [&](std::uint64_t client) {
+      return std::max(sv.get(client), impl.store.state_of(client));
+    }));
   }
   return detail::encode_update_v1(detail::merge_updates(std::move(parts)));
 }

@@ -170,6 +170,9 @@ std::optional<pending_structs> integrate_structs(doc_impl& d, transaction& tr, s
         update_missing(client, head->clock - 1);
         add_stack_to_rest();
       } else if (const auto missing = missing_dependency(d, *head)) {
+        // Also when the ids are known already: they may be known as a GC struct (from a peer
+        // that collected the item), and then the later structs of this client wait with it, as
+        // in Yjs. encode_state_as_update never re-emits what the doc has (see doc.cpp).
         stack.push_back(head);
         const auto it = refs.find(*missing);
         if (it == refs.end() || it->second.removed || it->second.i == it->second.structs->size()) {

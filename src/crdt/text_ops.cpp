@@ -20,22 +20,37 @@ const encoding::any* attr_map::get(std::string_view key) const noexcept {
   return nullptr;
 }
 
+attr_map::shared_value attr_map::shared(std::string_view key) const noexcept {
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (entries_[i].first == key) return owners_[i];
+  }
+  return nullptr;
+}
+
 bool attr_map::has(std::string_view key) const noexcept {
   return std::any_of(entries_.begin(), entries_.end(), [&](const auto& e) { return e.first == key; });
 }
 
-void attr_map::set(std::string_view key, const encoding::any* v) {
-  for (auto& [k, val] : entries_) {
-    if (k == key) {
-      val = v;
+void attr_map::set(std::string_view key, const encoding::any* v, shared_value owner) {
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (entries_[i].first == key) {
+      entries_[i].second = v;
+      owners_[i] = std::move(owner);
       return;
     }
   }
   entries_.emplace_back(std::string(key), v);
+  owners_.push_back(std::move(owner));
 }
 
 void attr_map::erase(std::string_view key) {
-  std::erase_if(entries_, [&](const auto& e) { return e.first == key; });
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (entries_[i].first == key) {
+      entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i));
+      owners_.erase(owners_.begin() + static_cast<std::ptrdiff_t>(i));
+      return;
+    }
+  }
 }
 
 std::vector<std::pair<std::string, const encoding::any*>> attr_map::js_order() const {
@@ -110,7 +125,11 @@ bool equal_attrs(const encoding::any* a, const encoding::any* b) noexcept {
 attr_map attrs_from_object(const encoding::any_object& obj) {
   attr_map m;
   for (const std::size_t i : encoding::js_key_order(obj)) {
-    if (!obj[i].second.is_undefined()) m.set(obj[i].first, &obj[i].second);
+    if (obj[i].second.is_undefined()) continue;
+    // Every format item made from this value holds this one object, as in Yjs.
+    auto owner = std::make_shared<const encoding::any>(obj[i].second);
+    const encoding::any* v = owner.get();
+    m.set(obj[i].first, v, std::move(owner));
   }
   return m;
 }
@@ -124,8 +143,16 @@ void update_current_attributes(attr_map& current, const format_content& f) {
   if (f.value.is_null()) {
     current.erase(f.key);
   } else {
-    current.set(f.key, &f.value);
+    current.set(f.key, &f.value, f.shared);
   }
+}
+
+// A format item's content for attribute `key` of `attrs` (its value object, shared if it has one).
+content format_from(const attr_map& attrs, const std::string& key, const encoding::any* val) {
+  if (auto owner = attrs.shared(key); owner != nullptr && owner.get() == val) {
+    return content::make_format(key, std::move(owner));
+  }
+  return content::make_format(key, val == nullptr ? encoding::any() : *val);
 }
 
 item* new_local_item(doc_impl& d, branch& parent, item* left, item* right, content c) {
@@ -171,9 +198,8 @@ attr_map insert_attributes(doc_impl& d, transaction& tr, branch& parent, text_po
   for (const auto& [key, val] : attributes.js_order()) {
     const encoding::any* current = or_null(pos.current.get(key));
     if (!equal_attrs(current, val)) {
-      negated.set(key, current);
-      item* f = new_local_item(d, parent, pos.left, pos.right,
-                               content::make_format(key, val == nullptr ? encoding::any() : *val));
+      negated.set(key, current, pos.current.shared(key));
+      item* f = new_local_item(d, parent, pos.left, pos.right, format_from(attributes, key, val));
       pos.right = f;
       integrate_item(d, tr, f);
       pos.forward();
@@ -191,7 +217,7 @@ void insert_negated_attributes(doc_impl& d, transaction& tr, branch& parent, tex
     pos.forward();
   }
   for (const auto& [key, val] : negated.entries()) {
-    item* f = new_local_item(d, parent, pos.left, pos.right, content::make_format(key, val == nullptr ? encoding::any() : *val));
+    item* f = new_local_item(d, parent, pos.left, pos.right, format_from(negated, key, val));
     integrate_item(d, tr, f);
     pos.right = f;
     pos.forward();
@@ -233,7 +259,7 @@ std::uint32_t cleanup_formatting_gap(doc_impl& d, transaction& tr, item* start, 
           if (start_value->is_null()) {
             curr_attrs.erase(f.key);
           } else {
-            curr_attrs.set(f.key, start_value);
+            curr_attrs.set(f.key, start_value, start_attrs.shared(f.key));
           }
         }
       }
@@ -380,11 +406,11 @@ void format_text(doc_impl& d, transaction& tr, branch& parent, text_position& po
             negated.erase(f.key);
           } else {
             if (length == 0) break;
-            negated.set(f.key, &f.value);
+            negated.set(f.key, &f.value, f.shared);
           }
           delete_item(d, tr, r);
         } else {
-          pos.current.set(f.key, &f.value);
+          pos.current.set(f.key, &f.value, f.shared);
         }
       } else {
         if (length < r->length) get_item_clean_start(d, tr, {r->id.client, r->id.clock + length});

@@ -6,13 +6,15 @@
 // countable). An attribute holds from a format item to the next one with the same key; a null
 // value ends it. Attribute values are compared as Yjs does (`===`, or a flat comparison of
 // objects), which makes identity matter: attribute maps therefore hold pointers to the values
-// inside format items or inside the caller's attribute object, never copies.
+// inside format items or inside the caller's attribute object, never copies, and with them the
+// shared value object when there is one, so that new format items can hold the same object.
 //
 // Thread safety: none. Functions taking a transaction require it to be open; pointers in
 // attr_map stay valid for the duration of one operation (format items are never merged).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,12 +26,17 @@
 namespace yws::crdt::detail {
 
 // An insertion-ordered attribute map (a JS Map, or a JS object when `js_order` is used).
-// A nullptr value stands for `undefined`.
+// A nullptr value stands for `undefined`. A value may come with the shared object it lives in
+// (format_content::shared), which format items made from it then hold.
 class attr_map {
  public:
+  using shared_value = std::shared_ptr<const encoding::any>;
   const encoding::any* get(std::string_view key) const noexcept;
+  // The shared object `get(key)` points into, or null.
+  shared_value shared(std::string_view key) const noexcept;
   bool has(std::string_view key) const noexcept;
-  void set(std::string_view key, const encoding::any* v);
+  // `owner`, if given, is the shared object `v` points to.
+  void set(std::string_view key, const encoding::any* v, shared_value owner = nullptr);
   void erase(std::string_view key);
   bool empty() const noexcept { return entries_.empty(); }
   std::size_t size() const noexcept { return entries_.size(); }
@@ -39,6 +46,7 @@ class attr_map {
 
  private:
   std::vector<std::pair<std::string, const encoding::any*>> entries_;
+  std::vector<shared_value> owners_;  // parallel to entries_
 };
 
 // The `null` value used where Yjs stores null attribute values.

@@ -73,6 +73,50 @@ bool merge_with(ir_struct& left, const ir_struct& right) {
   return true;
 }
 
+// Yjs' comparator of struct readers in mergeUpdates: higher clients first, then lower clocks.
+// At equal clocks it answers -1 whenever the kinds differ (a GC against an item), whichever side
+// is asked first: the order then depends on how the sort calls it, see v8_sort.
+int compare_readers(const struct_reader* a, const struct_reader* b) {
+  const ir_struct& x = *a->curr();
+  const ir_struct& y = *b->curr();
+  if (x.client != y.client) return x.client < y.client ? 1 : -1;
+  if (x.clock != y.clock) return x.clock < y.clock ? -1 : 1;
+  if (x.kind == y.kind) return 0;
+  return x.kind == ir_kind::skip ? 1 : -1;
+}
+
+// Array.prototype.sort as V8 runs it (TimSort) for fewer than 64 elements: one natural run from
+// the start (a strictly descending one is reversed), extended by binary insertion. Which struct
+// wins a tie between a GC and an item decides the merged bytes, so the call sequence matters.
+// Longer arrays (never seen: one reader per merged update) use the same insertion sort.
+template <class T, class Cmp>
+void v8_sort(std::vector<T>& v, Cmp cmp) {
+  const std::size_t n = v.size();
+  if (n < 2) return;
+  std::size_t run = 2;
+  const bool descending = cmp(v[1], v[0]) < 0;
+  for (; run < n; ++run) {
+    const int order = cmp(v[run], v[run - 1]);
+    if (descending ? order >= 0 : order < 0) break;
+  }
+  if (descending) std::reverse(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(run));
+  for (std::size_t start = run; start < n; ++start) {
+    T pivot = v[start];
+    std::size_t left = 0;
+    std::size_t right = start;
+    while (left < right) {
+      const std::size_t mid = left + ((right - left) >> 1);
+      if (cmp(pivot, v[mid]) < 0) {
+        right = mid;
+      } else {
+        left = mid + 1;
+      }
+    }
+    for (std::size_t p = start; p > left; --p) v[p] = v[p - 1];
+    v[left] = pivot;
+  }
+}
+
 }  // namespace
 
 ir_delete_set merge_delete_sets(std::vector<ir_delete_set> sets) {
@@ -109,13 +153,8 @@ update_ir merge_updates(std::vector<update_ir> updates) {
   std::optional<ir_struct> cw;  // Yjs currWrite
   while (true) {
     std::erase_if(live, [](const struct_reader* r) { return r->curr() == nullptr; });
-    // Higher clients first, then lower clocks (Skips are filtered, so kinds never tie-break).
-    std::stable_sort(live.begin(), live.end(), [](const struct_reader* a, const struct_reader* b) {
-      const ir_struct& x = *a->curr();
-      const ir_struct& y = *b->curr();
-      if (x.client != y.client) return x.client > y.client;
-      return x.clock < y.clock;
-    });
+    // The order persists between rounds (Yjs sorts its decoder array in place).
+    v8_sort(live, compare_readers);
     if (live.empty()) break;
     struct_reader& cur = *live.front();
     const std::uint64_t first_client = cur.curr()->client;

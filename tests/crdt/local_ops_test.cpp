@@ -151,5 +151,24 @@ TEST(LocalOps, ReplayMatchesYjsByteForByte) {
   EXPECT_EQ(sessions, 60);
 }
 
+// Yjs compares attribute values with `===`. The format item that restores an attribute after an
+// embed holds the very object of the format it restores, so deleting the embed makes it redundant
+// (cleanupFormattingGap deletes it too: clocks 4..6). Differential seeds 770 and 9667.
+TEST(LocalOps, RestoredAttributeIsTheSameObjectAsTheOriginal) {
+  doc d(test::with_client(1, false));
+  test::update_log log(d);
+  auto t = d.get_text("t");
+  t.insert(0, "ab", encoding::any_object{{"link", any(encoding::any_object{{"href", "x"}})}});
+  t.insert_embed(1, any(encoding::any_object{{"e", 1}}));
+  t.erase(1, 1);
+  ASSERT_EQ(log.updates.size(), 3u);
+  EXPECT_EQ(test::to_hex(log.updates[2]), test::to_hex(test::from_hex("000101010403")));
+  EXPECT_EQ(test::state_hex(d),
+            test::to_hex(test::from_hex(
+                "0107010006010174046c696e6b0c7b2268726566223a2278227d84010001618401010162860102046c696e6b046e756c6cc6"
+                "01010102046c696e6b046e756c6cc501040102077b2265223a317dc601050102046c696e6b0c7b2268726566223a2278227d"
+                "0101010403")));
+}
+
 }  // namespace
 }  // namespace yws::crdt

@@ -4,7 +4,7 @@
 //
 //   YWS_DIFF_SEEDS=10000     number of seeds (default 500)
 //   YWS_DIFF_SEED=17,42      run only these seeds (reports every step of a failure)
-//   YWS_DIFF_FEATURES=...    override FEATURES below, e.g. text,array,map,nested,format,embed,xml
+//   YWS_DIFF_FEATURES=...    override FEATURES below, e.g. text,array,map,nested or xml
 //   YWS_ORACLE="node tests/interop/yjs-oracle.mjs"   check the harness against Yjs itself
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -14,10 +14,9 @@ import { Oracle } from './oracle-client.mjs'
 import { opKinds, runScenario } from './crdt-scenario.mjs'
 import { canonical, describeUpdate, fromHex, stateVectorMap, yjsContent, ywasmContent } from './crdt-compare.mjs'
 
-// Operation kinds the generator uses; the yws engine implements these today.
-const FEATURES = ['text', 'array', 'map', 'nested']
-// Pending, to enable once the engine has them: 'format' (text.format and formatted inserts),
-// 'embed' (text.insert_embed), 'xml' (xml fragment with elements, attributes and xml text).
+// Operation kinds the generator uses: 'format' is text.format and formatted inserts, 'embed'
+// text.insert_embed, 'xml' an xml fragment with elements, attributes and xml text.
+const FEATURES = ['text', 'array', 'map', 'nested', 'format', 'embed', 'xml']
 const ACTIVE = process.env.YWS_DIFF_FEATURES ? process.env.YWS_DIFF_FEATURES.split(',') : FEATURES
 
 const SEEDS = process.env.YWS_DIFF_SEED
