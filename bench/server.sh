@@ -123,6 +123,9 @@ for phase in $phases; do
   for server in $order; do run_phase "$server" "$phase" "${args[@]}"; done
 done
 load_after=$(loadavg)
+# The kernel's own CPU per small loopback send: the floor under "server CPU per delivered message".
+floor_bin=$build_dir/bench/ws_load/yws-send-floor
+if [ -x "$floor_bin" ]; then "$floor_bin" >"$out/send-floor.json" || status=$?; fi
 
 cat >"$machine_json" <<EOF
 {"cpu": "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)",

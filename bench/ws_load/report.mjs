@@ -64,6 +64,13 @@ if (fy && fj && fy.fixed && fj.fixed) {
     '≥ 10x', cpuRatio >= 10)
   // (The JSON also splits it into user and system time, but /proc samples that split at clock
   // ticks and on this kind of VM it flips between runs; use perf for the kernel share.)
+  const floor = read('send-floor.json')
+  if (floor) {
+    // One send system call per delivered message is the least any server does; its kernel cost
+    // bounds the reachable ratio (see docs/benchmarks.md, "The kernel floor").
+    row(`  kernel floor: CPU of one ${floor.bytes}-byte loopback send (µs, yws-send-floor)`, floor.sender_cpu_us_per_send, '')
+    row('  best reachable ratio at one send per delivery (JS CPU / floor)', b.server_cpu_us_per_delivery / floor.sender_cpu_us_per_send, '')
+  }
   row('server CPU used (cores)', a.server_cpu_utilization, b.server_cpu_utilization, 'cost')
   const top = (r) => [r.fixed, ...(r.sweep || [])].filter((s) => s.sustained).sort((x, y) => y.delivered_per_s - x.delivered_per_s)[0]
   const ty = top(fy)

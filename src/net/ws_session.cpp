@@ -1,10 +1,13 @@
 #include "net/ws_session.hpp"
 
 #include <algorithm>
+#include <array>
+#include <tuple>
 #include <exception>
 #include <span>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -58,7 +61,6 @@ ws_session::ws_session(server_core& core, websocket_stream ws, std::string room_
       room_name_(std::move(room_name)),
       peer_(std::move(peer)),
       queue_(core.opts.max_queued_bytes),
-      wake_(ex_),
       watchdog_(ex_) {}
 
 ws_session::~ws_session() = default;
@@ -74,7 +76,7 @@ void ws_session::deliver(const shared_message& m) {
     case outbound_queue::push_result::queued:
     case outbound_queue::push_result::refused: return;
     case outbound_queue::push_result::wake_writer:
-      asio::post(ex_, [self = shared_from_this()] { self->wake_.cancel(); });
+      asio::post(ex_, [self = shared_from_this()] { self->pump_writer(); });
       return;
     case outbound_queue::push_result::overflow:
       metrics_counters::add(core_.metrics.queue_overflows);
@@ -113,17 +115,8 @@ asio::awaitable<void> ws_session::run() {
 
   if (room_) co_await async_run_on(room_->strand(), [&] { room_->join(self); }, asio::use_awaitable);
   on_watchdog();
-  asio::co_spawn(ex_, [self] { return self->write_loop(); }, [self](std::exception_ptr e) {
-    if (e) {
-      self->core_.log().error("msg=\"session writer failed\" session={}", self->peer_.session_id);
-      self->hard_close();
-    }
-    self->writer_done_ = true;
-    self->watchdog_.cancel();
-    if (self->reader_done_) {
-      asio::co_spawn(self->ex_, self->teardown(), log_if_failed(self->core_.log(), "session teardown failed"));
-    }
-  });
+  writer_started_ = true;
+  pump_writer();
   try {
     co_await read_loop();
   } catch (...) {
@@ -131,9 +124,12 @@ asio::awaitable<void> ws_session::run() {
     hard_close();
   }
   reader_done_ = true;
-  wake_.cancel();
   watchdog_.cancel();
-  if (writer_done_) co_await teardown();
+  if (writer_done_) {
+    co_await teardown();
+  } else if (!write_in_flight_) {
+    writer_finished();  // the writer was idle; it starts the teardown
+  }
 }
 
 asio::awaitable<void> ws_session::teardown() {
@@ -146,9 +142,23 @@ asio::awaitable<void> ws_session::teardown() {
 }
 
 asio::awaitable<void> ws_session::read_loop() {
-  beast::flat_buffer buffer;
+  // An idle session waits in a read of at most first_read_bytes into a small array: a dynamic
+  // buffer would have ~1.5 KB prepared for the whole wait (Beast sizes its first read generously),
+  // which is most of an idle connection's memory. A message that does not fit is finished with a
+  // whole-message read into `rest`, which is released again afterwards.
+  constexpr std::size_t first_read_bytes = 192;
+  std::array<std::uint8_t, first_read_bytes> first;
+  beast::flat_buffer rest;
   for (;;) {
-    auto [ec, n] = co_await ws_.async_read(buffer, use_nothrow);
+    auto [ec, n] = co_await ws_.async_read_some(asio::buffer(first), use_nothrow);
+    std::span<const std::uint8_t> frame(first.data(), n);
+    if (!ec && !ws_.is_message_done()) {
+      rest.commit(asio::buffer_copy(rest.prepare(n), asio::buffer(first.data(), n)));
+      std::size_t more = 0;
+      std::tie(ec, more) = co_await ws_.async_read(rest, use_nothrow);
+      n += more;
+      frame = {static_cast<const std::uint8_t*>(rest.data().data()), rest.size()};
+    }
     if (ec) {
       on_read_error(ec);
       break;
@@ -164,13 +174,13 @@ asio::awaitable<void> ws_session::read_loop() {
       request_close(close_reason::unsupported_data);
     } else {
       frame_outcome out;
-      const std::span<const std::uint8_t> frame(static_cast<const std::uint8_t*>(buffer.data().data()), buffer.size());
       co_await async_run_on(room_->strand(), [&] { out = room_->on_frame(*this, frame); }, asio::use_awaitable);
       if (out.close) request_close(*out.close);
     }
-    // Give the memory back between messages: an idle session then holds no read buffer.
-    buffer.clear();
-    buffer.shrink_to_fit();
+    if (rest.capacity() != 0) {
+      rest.clear();
+      rest.shrink_to_fit();
+    }
   }
 }
 
@@ -196,30 +206,53 @@ void ws_session::on_read_error(const boost::system::error_code& ec) {
   }
 }
 
-asio::awaitable<void> ws_session::write_loop() {
-  for (;;) {
-    if (reader_done_ || hard_closed_) break;
-    if (auto m = queue_.pop()) {
-      auto [ec, n] = co_await ws_.async_write(asio::buffer(*m), use_nothrow);
-      if (ec) {
-        note_reason(close_reason::connection_lost);
-        hard_close();
-        break;
-      }
-      metrics_counters::add(core_.metrics.messages_out);
-      metrics_counters::add(core_.metrics.bytes_out, n);
-      continue;
-    }
-    if (close_requested_) {
-      close_code_ = close_code_for(*close_requested_);
-      const websocket::close_reason cr(static_cast<websocket::close_code>(close_code_), to_string(*close_requested_));
-      // Completes when the client answered (or the reader saw its answer first); the watchdog
-      // bounds the wait.
-      co_await ws_.async_close(cr, use_nothrow);
-      break;
-    }
-    wake_.expires_at(clock::time_point::max());
-    co_await wake_.async_wait(use_nothrow);  // cancelled = woken
+void ws_session::pump_writer() {
+  if (!writer_started_ || write_in_flight_ || writer_done_) return;
+  if (reader_done_ || hard_closed_) {
+    writer_finished();
+    return;
+  }
+  if (auto m = queue_.pop()) {
+    write_in_flight_ = true;
+    writing_ = std::move(m);
+    ws_.async_write(asio::buffer(*writing_), [self = shared_from_this()](const boost::system::error_code& ec,
+                                                                         std::size_t n) { self->on_written(ec, n); });
+    return;
+  }
+  if (close_requested_) {
+    close_code_ = close_code_for(*close_requested_);
+    const websocket::close_reason cr(static_cast<websocket::close_code>(close_code_), to_string(*close_requested_));
+    // Completes when the client answered (or the reader saw its answer first); the watchdog
+    // bounds the wait. The close frame is the writer's last write.
+    write_in_flight_ = true;
+    ws_.async_close(cr, [self = shared_from_this()](const boost::system::error_code&) {
+      self->write_in_flight_ = false;
+      self->writer_finished();
+    });
+  }
+  // Otherwise idle: pop() marked the writer idle, so the next deliver() posts pump_writer.
+}
+
+void ws_session::on_written(const boost::system::error_code& ec, std::size_t n) {
+  write_in_flight_ = false;
+  writing_.reset();
+  if (ec) {
+    note_reason(close_reason::connection_lost);
+    hard_close();
+    writer_finished();
+    return;
+  }
+  metrics_counters::add(core_.metrics.messages_out);
+  metrics_counters::add(core_.metrics.bytes_out, n);
+  pump_writer();
+}
+
+void ws_session::writer_finished() {
+  if (writer_done_) return;
+  writer_done_ = true;
+  watchdog_.cancel();
+  if (reader_done_) {
+    asio::co_spawn(ex_, teardown(), log_if_failed(core_.log(), "session teardown failed"));
   }
 }
 
@@ -273,7 +306,7 @@ void ws_session::request_close(close_reason why) {
     core_.log().warn("msg=\"closing session: outbound queue full\" room={} peer={} session={} limit={}",
                      quoted(room_name_), peer_.remote, peer_.session_id, core_.opts.max_queued_bytes);
   }
-  wake_.cancel();
+  pump_writer();
   watchdog_.cancel();
 }
 
@@ -282,7 +315,7 @@ void ws_session::hard_close() {
   hard_closed_ = true;
   queue_.shut(true);
   beast::get_lowest_layer(ws_).close();
-  wake_.cancel();
+  pump_writer();  // an idle writer ends now; a busy one when its write fails
   watchdog_.cancel();
 }
 

@@ -1,4 +1,4 @@
-// One WebSocket client of a room: a reader and a writer coroutine and a watchdog timer on the
+// One WebSocket client of a room: a reader coroutine, a writer handler chain and a watchdog timer on the
 // stream's executor, and a bounded outbound queue the room fills.
 #pragma once
 
@@ -50,7 +50,12 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
 
   boost::asio::awaitable<void> run();
   boost::asio::awaitable<void> read_loop();
-  boost::asio::awaitable<void> write_loop();
+  // The writer is a chain of completion handlers rather than a coroutine: one write per message,
+  // no timer to wake it, and an idle session holds no writer frame. pump_writer() starts the next
+  // write (or the closing handshake) unless one is in flight.
+  void pump_writer();
+  void on_written(const boost::system::error_code& ec, std::size_t n);
+  void writer_finished();
   // Leaves the room and reports the end; run by whichever of reader and writer ends last.
   boost::asio::awaitable<void> teardown();
   // The watchdog is a plain timer handler rather than a coroutine (an idle session then holds
@@ -73,7 +78,6 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   peer_info peer_;
   std::shared_ptr<room> room_;
   outbound_queue queue_;
-  boost::asio::steady_timer wake_;      // the writer waits on it; cancel() wakes it
   boost::asio::steady_timer watchdog_;  // the watchdog's next deadline; cancel() makes it look again
   std::uint64_t tracker_id_ = 0;
 
@@ -82,6 +86,9 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   std::uint16_t close_code_ = 0;        // sent or received in a closing handshake
   bool reader_done_ = false;
   bool writer_done_ = false;
+  bool writer_started_ = false;  // after join: the room's first messages are queued
+  bool write_in_flight_ = false;
+  shared_message writing_;       // kept alive while it is written
   bool hard_closed_ = false;
   bool ping_in_flight_ = false;
   clock::time_point last_received_;
