@@ -56,6 +56,8 @@ state_vector doc::state() const {
   return sv;
 }
 
+std::uint64_t doc::revision() const noexcept { return impl_->revision; }
+
 bool doc::has_pending() const noexcept { return impl_->pending.has_value() || impl_->pending_ds.has_value(); }
 
 result<void> apply_update_v1(doc& d, std::span<const std::uint8_t> update, origin o) {

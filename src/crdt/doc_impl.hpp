@@ -86,6 +86,7 @@ struct doc_impl {
   std::vector<before_entry> before_cache;
   std::uint64_t next_generation = 1;
   transaction* current = nullptr;                    // the open transaction, if any
+  std::uint64_t revision = 0;                        // bumped when an outermost transaction ends
   std::vector<std::unique_ptr<transaction>> cleanups;  // transactions awaiting cleanup, in order
   std::vector<std::unique_ptr<transaction>> spare;     // recycled transaction objects
 

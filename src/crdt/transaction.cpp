@@ -198,6 +198,7 @@ bool begin_transaction(doc_impl& d, origin o, bool local) {
 void end_transaction(doc_impl& d) {
   transaction* t = d.current;
   d.current = nullptr;
+  ++d.revision;
   // A transaction opened while another one is being cleaned up (from an update handler) is
   // cleaned up after it, by the loop below.
   if (d.cleanups.empty() || d.cleanups.front().get() != t) return;

@@ -308,5 +308,36 @@ TEST(DocApi, DescribeUpdate) {
   EXPECT_FALSE(describe_update_v1(from_hex("01 03 01")));
 }
 
+
+TEST(Transactions, RevisionMovesWithEveryEditAndAppliedUpdate) {
+  doc a(with_client(1));
+  a.get_text("t").insert(0, "ab");
+  const auto first = encode_state_as_update_v1(a);
+  a.get_text("t").insert(2, "c");
+  const auto second = encode_state_as_update_v1(a, [&] {
+    state_vector sv;
+    sv.set(1, 2);
+    return sv;
+  }());
+
+  doc b(with_client(2));
+  auto r0 = b.revision();
+  // An update whose dependency is missing changes only the pending data: the revision moves all
+  // the same, because the doc's full encoding (which merges pending data) changed.
+  ASSERT_TRUE(apply_update_v1(b, second));
+  ASSERT_TRUE(b.has_pending());
+  auto r1 = b.revision();
+  EXPECT_NE(r1, r0);
+  // A malformed update changes nothing, the revision included.
+  const std::vector<std::uint8_t> junk{0x01, 0x05};
+  EXPECT_FALSE(apply_update_v1(b, junk));
+  EXPECT_EQ(b.revision(), r1);
+  ASSERT_TRUE(apply_update_v1(b, first));
+  EXPECT_NE(b.revision(), r1);
+  auto r2 = b.revision();
+  b.get_text("t").insert(0, "x");
+  EXPECT_NE(b.revision(), r2);
+}
+
 }  // namespace
 }  // namespace yws::crdt

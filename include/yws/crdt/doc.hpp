@@ -235,6 +235,10 @@ class doc {
   state_vector state() const;
   // True while structs or deletes wait for missing dependencies.
   bool has_pending() const noexcept;
+  // A number that changes whenever a transaction ends: every local edit and every applied update
+  // (pending data included) moves it on; it may also move without a visible change. The key for
+  // caching an encoding of the whole doc, as a server does for the sync step 2 of new clients.
+  std::uint64_t revision() const noexcept;
 
   detail::doc_impl& impl() noexcept { return *impl_; }
   const detail::doc_impl& impl() const noexcept { return *impl_; }
