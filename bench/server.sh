@@ -58,7 +58,7 @@ start_server() {
   server_log=$out/ws-$1-$2.log
   : >"$server_log"  # exists before the background start, for the polling below
   case $1 in
-    yws) (exec "$yws_bin" serve --host 127.0.0.1 --port 0 --threads "$server_threads" --log-level info) >"$server_log" 2>&1 & ;;
+    yws) (exec "$yws_bin" serve --host 127.0.0.1 --port 0 --threads "$server_threads" --store none --log-level info) >"$server_log" 2>&1 & ;;
     js) (exec node bench/js/ws-reference-server.mjs --host 127.0.0.1 --port 0) >"$server_log" 2>&1 & ;;
   esac
   server_pid=$!

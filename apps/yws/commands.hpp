@@ -20,6 +20,9 @@ CLI::App* add_doc_command(CLI::App& app);
 // `yws serve`: the sync server (serve_command.cpp).
 CLI::App* add_serve_command(CLI::App& app);
 
+// `yws client URL`: a y-websocket client of one room (client_command.cpp).
+CLI::App* add_client_command(CLI::App& app);
+
 // `yws store ls|inspect|compact|export|import`: durable stores (store_command.cpp).
 CLI::App* add_store_command(CLI::App& app);
 

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   yws::app::add_serve_command(app);
   yws::app::add_doc_command(app);
   yws::app::add_store_command(app);
+  yws::app::add_client_command(app);
 
   CLI11_PARSE(app, argc, argv);
   return yws::app::exit_code;

@@ -81,7 +81,7 @@ void room::defer_exception(std::exception_ptr e) noexcept {
 
 bool room::set_up() {
   if (setup_ == setup_state::ok) return true;
-  if (setup_ == setup_state::failed || stopped_) return false;
+  if (setup_ != setup_state::none || stopped_) return false;
   std::unique_ptr<crdt::doc> doc;
   if (core_.hooks.room_factory) {
     auto made = core_.hooks.room_factory(name_);
@@ -97,6 +97,19 @@ bool room::set_up() {
   } else {
     doc = std::make_unique<crdt::doc>();
   }
+  if (core_.store) {
+    // The stored updates are applied on the pool to the doc the factory made; the doc is not
+    // shared until it comes back, so no lock is needed.
+    setup_ = setup_state::loading;
+    channel_ = core_.store->channel(name_);
+    channel_->load(shared_from_this(), std::move(doc));
+    return false;
+  }
+  finish_setup(std::move(doc));
+  return setup_ == setup_state::ok;
+}
+
+void room::finish_setup(std::unique_ptr<crdt::doc> doc) {
   auto aw = std::make_unique<protocol::awareness>(
       doc->client_id(), server_core::now(), protocol::awareness::options{.outdated_timeout = core_.opts.awareness_timeout});
   // y-protocols peers ignore a new client's entry at clock 0 (the constructor's {}): set it once
@@ -115,7 +128,66 @@ bool room::set_up() {
     provider_ = core_.hooks.upstream_provider_factory(access);
     if (provider_) provider_->start();
   }
-  return true;
+}
+
+void room::on_loaded(std::unique_ptr<crdt::doc> doc, std::error_code ec) {
+  asio::post(strand_, [self = shared_from_this(), doc = std::move(doc), ec]() mutable {
+    self->loaded(std::move(doc), ec);
+  });
+}
+
+void room::loaded(std::unique_ptr<crdt::doc> doc, std::error_code ec) {
+  if (stopped_) return;  // unloaded while loading: waiting sessions and functions were let go
+  if (ec) {
+    // Never serve it empty: a client's sync would then overwrite the stored doc (hocuspocus #382).
+    fail_room("room load failed", ec);
+    return;
+  }
+  guarded([&] { finish_setup(std::move(doc)); });
+  if (stopped_) return;
+  if (setup_ != setup_state::ok) {
+    fail_room("room setup failed", make_error_code(errc::room_not_ready));
+    return;
+  }
+  for (auto& m : members_) guarded([&] { greet(*m.session); });
+  replay_held();
+}
+
+void room::replay_held() {
+  auto runs = std::move(queued_runs_);
+  queued_runs_.clear();
+  for (auto& q : runs) {
+    if (!stopped_) {
+      guarded([&] {
+        room_access access(*this);
+        q.fn(access);
+      });
+    }
+    if (q.after) q.after();
+  }
+  auto held = std::move(held_);
+  held_.clear();
+  for (auto& h : held) {
+    deferred_bytes_ -= std::min(deferred_bytes_, h.bytes.size());
+    if (stopped_) break;
+    // A client that left while the room loaded never got the echo of what it sent: it was not
+    // acknowledged, and the client sends it again when it reconnects.
+    auto s = h.from.lock();
+    if (!s || !find(*s)) continue;
+    if (auto out = on_frame(*s, h.bytes); out.close) s->close(*out.close);
+  }
+}
+
+void room::fail_room(std::string_view what, std::error_code ec) {
+  core_.log().error("msg=\"{}; closing the room\" room={} error={}", what, quoted(name_), quoted(ec.message()));
+  if (setup_ == setup_state::loading) setup_ = setup_state::failed;  // else stop() unloads it normally
+  core_.rooms.fail(shared_from_this());
+  stop(close_reason::room_error);
+}
+
+void room::greet(ws_session& s) {
+  s.deliver(make_shared_message(protocol::encode_sync_step1(*doc_)));
+  if (auto all = awareness_->encode_all()) s.deliver(make_shared_message(protocol::encode_awareness_message(*all)));
 }
 
 room::member* room::find(const ws_session& s) {
@@ -126,13 +198,14 @@ room::member* room::find(const ws_session& s) {
 void room::join(const std::shared_ptr<ws_session>& s) {
   bool joined = false;
   guarded([&] {
-    if (stopped_ || !set_up()) return;
+    if (stopped_) return;
+    const bool ready_now = set_up();
+    if (setup_ != setup_state::ok && setup_ != setup_state::loading) return;
     ++grace_generation_;
     grace_timer_.cancel();
-    members_.push_back(member{s, false, {}});
+    members_.push_back(member{s, false, 0, {}});
     joined = true;
-    s->deliver(make_shared_message(protocol::encode_sync_step1(*doc_)));
-    if (auto all = awareness_->encode_all()) s->deliver(make_shared_message(protocol::encode_awareness_message(*all)));
+    if (ready_now) greet(*s);  // else once loaded
   });
   if (!joined) {
     s->close(setup_ == setup_state::failed || !stopped_ ? close_reason::room_error : close_reason::room_closed);
@@ -164,6 +237,16 @@ frame_outcome room::handle_frame(ws_session& s, std::span<const std::uint8_t> fr
   if (stopped_) return {};
   member* m = find(s);
   if (!m) return {};
+  if (setup_ == setup_state::loading) {
+    if (deferred_bytes_ + frame.size() > core_.opts.max_deferred_bytes) {
+      core_.log().warn("msg=\"closing session: too much held while the room loads\" room={} peer={}", quoted(name_),
+                       s.peer().remote);
+      return {close_reason::overflow};
+    }
+    deferred_bytes_ += frame.size();
+    held_.push_back({m->session, std::vector<std::uint8_t>(frame.begin(), frame.end())});
+    return {};
+  }
   if (core_.hooks.on_message) {
     room_access access(*this);
     if (core_.hooks.on_message(access, s.peer(), frame)) return {};
@@ -207,9 +290,31 @@ std::error_code room::handle_message(member& m, const protocol::message& msg) {
   return {};  // auth: a server has nothing to do with a client's auth message
 }
 
+namespace {
+
+// An encoded state vector with no client (the varUint 0): the peer has nothing yet.
+bool is_empty_state_vector(std::span<const std::uint8_t> sv) noexcept { return sv.size() == 1 && sv[0] == 0; }
+
+}  // namespace
+
 std::error_code room::handle_sync(member* m, const protocol::message& msg) {
   // m == nullptr: a held message whose session has left; its updates still count.
   if (!m && std::holds_alternative<protocol::sync_step1>(msg)) return {};
+  if (const auto* step1 = std::get_if<protocol::sync_step1>(&msg); step1 && is_empty_state_vector(step1->state_vector)) {
+    // A client that has nothing (every page load) gets the whole doc. Encoding it is most of what
+    // a connection costs, so the frame is encoded once per doc revision and shared, like a
+    // broadcast, by every client that joins before the doc changes.
+    if (!full_step2_ || full_step2_revision_ != doc_->revision()) {
+      auto step2 = protocol::encode_sync_step2(*doc_, step1->state_vector);
+      if (!step2) return step2.error();
+      full_step2_ = make_shared_message(std::move(*step2));
+      full_step2_revision_ = doc_->revision();
+    }
+    m->session->deliver(full_step2_);
+    m->synced = true;
+    m->sync_seq = captured_seq_;
+    return {};
+  }
   auto r = protocol::handle_sync(*doc_, msg, m ? static_cast<const void*>(m->session.get()) : nullptr);
   if (!r) return r.error();
   if (!std::holds_alternative<protocol::sync_step1>(msg)) {
@@ -220,6 +325,7 @@ std::error_code room::handle_sync(member* m, const protocol::message& msg) {
   // Subscribing here, in the strand task that produced the step 2, is the handshake guarantee:
   // no captured update can fall between the step 2 and the first broadcast.
   m->synced = true;
+  m->sync_seq = captured_seq_;
   return {};
 }
 
@@ -254,10 +360,13 @@ void room::set_ready() {
 
 void room::on_doc_update(std::span<const std::uint8_t> update) {
   if (!ready_) return;  // a room that is not ready captures nothing (see server_options)
-  metrics_counters::add(core_.metrics.updates_broadcast);
   auto msg = make_shared_message(protocol::encode_sync_update(update));
-  for (auto& m : members_) {
-    if (m.synced) m.session->deliver(msg);
+  const auto seq = ++captured_seq_;
+  if (channel_) {
+    // Broadcast when stored: the echo is the client's acknowledgement.
+    channel_->append(shared_from_this(), pending_update{msg, update.size(), seq});
+  } else {
+    broadcast(msg, seq);
   }
   if (core_.hooks.on_room_update) {
     try {
@@ -267,6 +376,30 @@ void room::on_doc_update(std::span<const std::uint8_t> update) {
       defer_exception(std::current_exception());
     }
   }
+}
+
+void room::broadcast(const shared_message& msg, std::uint64_t seq) {
+  metrics_counters::add(core_.metrics.updates_broadcast);
+  for (auto& m : members_) {
+    // A session subscribed after the capture got the update in its step 2 already.
+    if (m.synced && m.sync_seq < seq) m.session->deliver(msg);
+  }
+}
+
+void room::on_appended(std::vector<pending_update> batch, std::error_code ec) {
+  asio::post(strand_, [self = shared_from_this(), batch = std::move(batch), ec]() mutable {
+    self->appended(std::move(batch), ec);
+  });
+}
+
+void room::appended(std::vector<pending_update> batch, std::error_code ec) {
+  if (stopped_) return;
+  if (ec) {
+    // Nothing of the batch is broadcast; clients reconnect and resync from the stored doc.
+    fail_room("store append failed", ec);
+    return;
+  }
+  for (const auto& u : batch) broadcast(u.message, u.seq);
 }
 
 void room::on_awareness_update(const protocol::awareness_changes& changes, protocol::origin o) {
@@ -291,13 +424,22 @@ void room::schedule_tick() {
   });
 }
 
-void room::run(const std::function<void(room_access&)>& fn) {
-  if (stopped_) return;
-  guarded([&] {
-    if (!set_up()) return;
-    room_access access(*this);
-    fn(access);
-  });
+void room::run(std::function<void(room_access&)> fn, std::function<void()> after) {
+  bool queued = false;
+  if (!stopped_) {
+    guarded([&] {
+      if (!set_up()) {
+        if (setup_ == setup_state::loading) {
+          queued_runs_.push_back({std::move(fn), std::move(after)});
+          queued = true;
+        }
+        return;
+      }
+      room_access access(*this);
+      fn(access);
+    });
+  }
+  if (!queued && after) after();
 }
 
 void room::start_grace() {
@@ -329,10 +471,21 @@ void room::stop(close_reason why) {
     }
     provider_.reset();
   }
+  // Last flush after the room's pending appends (the channel runs them in order).
+  if (channel_ && setup_ == setup_state::ok) channel_->flush();
   for (auto& m : members_) m.session->close(why);
   members_.clear();  // sessions hold the room; the room lets go of them (their leave() is a no-op)
   deferred_.clear();
+  held_.clear();
   deferred_bytes_ = 0;
+  auto runs = std::move(queued_runs_);
+  queued_runs_.clear();
+  for (auto& q : runs) {
+    try {
+      if (q.after) q.after();
+    } catch (...) {
+    }
+  }
   metrics_counters::sub(core_.metrics.rooms);
   core_.log().debug("msg=\"room unloaded\" room={} reason={}", quoted(name_), to_string(why));
 }

@@ -19,6 +19,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "net/outbound_queue.hpp"
+#include "net/room_store.hpp"
 #include "yws/crdt/doc.hpp"
 #include "yws/net/hooks.hpp"
 #include "yws/protocol/awareness.hpp"
@@ -45,10 +46,18 @@ struct frame_outcome {
 // and sent to every session (not to a client's own goodbye); when a session leaves, the awareness
 // clients it spoke for are removed and that removal is broadcast.
 //
-// Thread safety: every member not marked otherwise must be called on strand().
+// With a store (server_options::storage) the setup is asynchronous: the doc is loaded on the store
+// pool while sessions that join wait (nothing is sent to them, their frames and posted functions
+// are held); a failed load closes them with 1011 and drops the room, never serving it empty. Each
+// captured update is handed to the room's store channel and broadcast only once its batch was
+// appended, so a client's echo means "stored"; an append that fails closes the room (1011).
+//
+// Thread safety: every member not marked otherwise must be called on strand(); the store_sink
+// calls come from the store pool (they post to the strand).
 // Lifetime: shared; held by the registry while registered, by its sessions, by pending strand
-// tasks and by room_handles. stop() ends its service; the object lives on until released.
-class room : public std::enable_shared_from_this<room> {
+// tasks, by pending store work and by room_handles. stop() ends its service; the object lives on
+// until released.
+class room : public std::enable_shared_from_this<room>, public store_sink {
  public:
   using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
 
@@ -65,8 +74,10 @@ class room : public std::enable_shared_from_this<room> {
   void join(const std::shared_ptr<ws_session>& s);
   void leave(const ws_session& s);
   frame_outcome on_frame(ws_session& s, std::span<const std::uint8_t> frame);
-  // Sets the room up if needed and runs fn with access to it (posted work, hooks of embedders).
-  void run(const std::function<void(room_access&)>& fn);
+  // Sets the room up if needed and runs fn with access to it (posted work, hooks of embedders);
+  // while the room loads, fn waits. `after` runs once fn ran, or once it was dropped because the
+  // room stopped or failed.
+  void run(std::function<void(room_access&)> fn, std::function<void()> after = {});
   void start_grace();
   // Ends the room's service: stops the provider, runs on_room_unload, closes its sessions with
   // `why`. Idempotent.
@@ -81,6 +92,10 @@ class room : public std::enable_shared_from_this<room> {
   bool ready() const noexcept { return ready_; }
   void set_ready();
 
+  // store_sink (any thread).
+  void on_loaded(std::unique_ptr<crdt::doc> doc, std::error_code ec) override;
+  void on_appended(std::vector<pending_update> batch, std::error_code ec) override;
+
   // Guarded by the registry's mutex (the registry's bookkeeping, kept here so it follows renames).
   std::size_t users = 0;
   std::string registered_name;
@@ -90,6 +105,7 @@ class room : public std::enable_shared_from_this<room> {
   struct member {
     std::shared_ptr<ws_session> session;
     bool synced = false;  // its sync step 1 was answered: it gets document broadcasts
+    std::uint64_t sync_seq = 0;  // captured updates up to this one were in its step 2
     protocol::controlled_clients controlled;
   };
   // A sync message that arrived while the room was not ready, re-encoded on its own.
@@ -98,7 +114,23 @@ class room : public std::enable_shared_from_this<room> {
     std::vector<std::uint8_t> bytes;
   };
 
+  struct queued_run {
+    std::function<void(room_access&)> fn;
+    std::function<void()> after;
+  };
+
+  // Starts the setup if it has not started; true once the room is set up (false while it loads,
+  // or when it failed).
   bool set_up();
+  void finish_setup(std::unique_ptr<crdt::doc> doc);
+  void loaded(std::unique_ptr<crdt::doc> doc, std::error_code ec);
+  void appended(std::vector<pending_update> batch, std::error_code ec);
+  void greet(ws_session& s);
+  // Messages and functions held while loading, handled in arrival order once loaded.
+  void replay_held();
+  // Closes the room because its store failed it (1011); the next connection makes a new room.
+  void fail_room(std::string_view what, std::error_code ec);
+  void broadcast(const shared_message& msg, std::uint64_t seq);
   member* find(const ws_session& s);
   frame_outcome handle_frame(ws_session& s, std::span<const std::uint8_t> frame);
   std::error_code handle_message(member& m, const protocol::message& msg);
@@ -119,7 +151,7 @@ class room : public std::enable_shared_from_this<room> {
   std::string name_;
   std::atomic<bool> unloaded_{false};
   bool stopped_ = false;
-  enum class setup_state { none, ok, failed } setup_ = setup_state::none;
+  enum class setup_state { none, loading, ok, failed } setup_ = setup_state::none;
   bool ready_;
 
   std::unique_ptr<crdt::doc> doc_;
@@ -127,7 +159,15 @@ class room : public std::enable_shared_from_this<room> {
   std::unique_ptr<upstream_provider> provider_;
   std::vector<member> members_;
   std::deque<deferred_message> deferred_;
-  std::size_t deferred_bytes_ = 0;
+  std::size_t deferred_bytes_ = 0;  // held (while loading) and deferred (not ready) bytes
+  std::deque<deferred_message> held_;  // whole frames received while loading
+  std::vector<queued_run> queued_runs_;
+  std::shared_ptr<store_channel> channel_;  // null without a store
+  std::uint64_t captured_seq_ = 0;
+  // The sync step 2 for an empty state vector at doc revision full_step2_revision_ (see
+  // handle_sync); empty until a client with nothing joins.
+  shared_message full_step2_;
+  std::uint64_t full_step2_revision_ = 0;
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer grace_timer_;
   std::uint64_t grace_generation_ = 0;

@@ -39,7 +39,8 @@ server_core::server_core(server_options options, server_hooks h)
       opts(std::move(options)),
       hooks(std::move(h)),
       logger(opts.logger ? opts.logger : spdlog::default_logger()),
-      rooms(*this) {}
+      rooms(*this),
+      store(opts.storage.store ? std::make_unique<store_pool>(opts.storage, *logger) : nullptr) {}
 
 // Counts down from any thread; waited for with a deadline (std::latch has no timed wait).
 class countdown {
@@ -151,7 +152,10 @@ void server::stop() {
   if (!unloaded->wait_until(clock::now() + core.opts.shutdown_timeout)) {
     core.log().warn("msg=\"shutdown: rooms did not unload in time\"");
   }
-  // 3. The threads end when the io_context runs out of work; stop() it if something lingers.
+  // 3. The store: every captured update is appended, then everything is flushed. The I/O threads
+  // still run, so the rooms' completions find their strands.
+  if (core.store) (void)core.store->drain_and_join(clock::now() + core.opts.shutdown_timeout);
+  // 4. The threads end when the io_context runs out of work; stop() it if something lingers.
   st.work.reset();
   if (!st.threads_running->wait_until(clock::now() + core.opts.close_timeout)) {
     core.log().warn("msg=\"shutdown: stopping the io_context with work left\"");
@@ -192,9 +196,9 @@ result<void> server::post_to_room(std::string_view room, std::function<void(room
   if (!core.accepting.load()) return errc::rejected;
   auto r = core.rooms.acquire(room);
   if (!r) return errc::rejected;
-  asio::post(r->strand(), [&core, r, fn = std::move(fn)] {
-    r->run(fn);
-    core.rooms.release(r);
+  asio::post(r->strand(), [&core, r, fn = std::move(fn)]() mutable {
+    // The room stays in use until fn ran (it may wait for the room's load).
+    r->run(std::move(fn), [&core, r] { core.rooms.release(r); });
   });
   return {};
 }

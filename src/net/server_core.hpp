@@ -1,5 +1,5 @@
 // The state every part of one server shares: options, hooks, counters, the room registry, the
-// connection tracker and the io_context. Sessions and rooms hold a reference to it.
+// store pool, the connection tracker and the io_context. Sessions and rooms hold a reference to it.
 #pragma once
 
 #include <atomic>
@@ -13,6 +13,7 @@
 #include "net/connection_tracker.hpp"
 #include "net/metrics_counters.hpp"
 #include "net/room_registry.hpp"
+#include "net/room_store.hpp"
 #include "yws/net/hooks.hpp"
 #include "yws/net/server_options.hpp"
 #include "yws/protocol/awareness.hpp"
@@ -34,6 +35,9 @@ class server_core {
   metrics_counters metrics;
   connection_tracker connections;
   room_registry rooms;
+  // The store's thread pool and channels; null without a store. After `rooms`: destroyed first,
+  // dropping tasks that still hold rooms while the io_context and counters exist.
+  std::unique_ptr<store_pool> store;
   // True between start() and the beginning of stop(): new connections and rooms are accepted.
   std::atomic<bool> accepting{false};
 

@@ -9,7 +9,8 @@ result<void> validate(const server_options& o) {
                    o.idle_timeout <= milliseconds(0) || o.ping_interval >= o.idle_timeout ||
                    o.handshake_timeout <= milliseconds(0) || o.close_timeout <= milliseconds(0) ||
                    o.shutdown_timeout <= milliseconds(0) || o.awareness_timeout < milliseconds(10) ||
-                   (o.room_grace && *o.room_grace < milliseconds(0));
+                   (o.room_grace && *o.room_grace < milliseconds(0)) ||
+                   (o.storage.store && o.storage.threads == 0);
   if (bad) return errc::invalid_argument;
   return {};
 }

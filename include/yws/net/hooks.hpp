@@ -7,8 +7,13 @@
 //     return yws::net::connect_decision::accept();
 //   };
 //   hooks.on_room_update = [&](yws::net::room_access& room, std::span<const std::uint8_t> u) {
-//     store.append(room.name(), u);
+//     audit_log.push(room.name(), u);   // quick, non-blocking: it runs on the room's executor
 //   };
+//
+// Durable stores are not wired through hooks: give the server one (server_options::storage, a
+// yws::store::store) and it loads rooms before serving them, appends every update before it is
+// broadcast, flushes on unload and compacts in the background, all off the rooms' executors.
+// The hooks keep their meaning with or without a store.
 //
 // Every hook is optional. Hooks that take a room_access run on that room's executor, inside the
 // room's error isolation: an exception goes to `exception_handler`. They must be quick (they hold
@@ -124,12 +129,14 @@ struct server_hooks {
   // exception_logger). Never stops the server or another room.
   std::function<bool(std::exception_ptr, std::string_view room)> exception_handler;
 
-  // Provides the doc of a new room, on the room's executor, before any client is served: the
-  // place to load it from a store. An error closes the waiting sessions with 1011 and unloads the
-  // room. Without the hook a room starts with an empty doc.
+  // Provides the doc of a new room, on the room's executor, before any client is served (e.g. to
+  // choose doc options, or to load it from somewhere else than server_options::storage). With a
+  // store, the stored updates are then applied to that doc on the store's pool before anyone is
+  // served. An error closes the waiting sessions with 1011 and unloads the room. Without the hook
+  // a room starts with an empty doc.
   std::function<result<std::unique_ptr<crdt::doc>>(std::string_view room)> room_factory;
-  // Every update the room captures (see rooms_ready), after it was applied, in order: where a
-  // store appends. Must not edit the doc.
+  // Every update the room captures (see rooms_ready), after it was applied, in order. Must not
+  // edit the doc. With a store it runs when the update is captured, before its append returned.
   std::function<void(room_access&, std::span<const std::uint8_t> update)> on_room_update;
   // The room is about to be unloaded (grace period over, delete_room, stop): last chance to flush.
   std::function<void(room_access&)> on_room_unload;

@@ -18,7 +18,8 @@
 // not be called from one of the server's own threads (stop() waits for them) nor concurrently
 // with each other.
 // Lifetime: the destructor stops the server. Hooks and the logger must stay valid until stop()
-// returns. A server is started at most once.
+// returns; the store (server_options::storage) is shared and kept until the server is destroyed.
+// A server is started at most once.
 #pragma once
 
 #include <cstdint>
@@ -64,7 +65,8 @@ class server {
   [[nodiscard]] result<void> start();
   // Graceful shutdown, blocking: stops accepting, sends close 1001 to every session after its
   // queued messages, waits up to shutdown_timeout for the closing handshakes, then closes what is
-  // left, unloads every room (on_room_unload) and joins the threads. Idempotent.
+  // left, unloads every room (on_room_unload), waits (up to shutdown_timeout) for the store to
+  // append every captured update, flushes it and joins the threads. Idempotent.
   void stop();
   bool running() const noexcept;
 
@@ -95,11 +97,13 @@ class server {
   // The loaded room of that name, if any.
   std::optional<room_handle> find_room(std::string_view room) const;
   std::vector<std::string> room_names() const;
-  // Gives a loaded room another name; its clients stay connected. Errors: errc::not_found,
-  // errc::invalid_argument when `to` is invalid or already taken.
+  // Gives a loaded room another name; its clients stay connected. With a store the room goes on
+  // appending under the name it was loaded with (stored history is not moved). Errors:
+  // errc::not_found, errc::invalid_argument when `to` is invalid or already taken.
   [[nodiscard]] result<void> rename_room(std::string_view from, std::string_view to);
   // Unloads a room now: its sessions are closed with 1001 (they reconnect to a fresh room) and
-  // on_room_unload runs. Errors: errc::not_found.
+  // on_room_unload runs. Stored history stays (the next load reads it; store::remove deletes it).
+  // Errors: errc::not_found.
   [[nodiscard]] result<void> delete_room(std::string_view room);
 
   metrics_snapshot metrics() const;

@@ -20,7 +20,27 @@ namespace spdlog {
 class logger;
 }
 
+namespace yws::store {
+class store;
+}
+
 namespace yws::net {
+
+// Where rooms keep their documents (see docs/architecture.md "Rooms and the store"). With a store,
+// a room loads its doc from it before it answers any client, and every update it applies is
+// appended before it is broadcast (the echo a client gets is its acknowledgement). Store calls
+// block on disk, so they run on a pool of `threads` threads of their own, never on a room's strand.
+struct storage_options {
+  // nullptr: rooms start empty and nothing is kept (hooks may still do it, see hooks.hpp).
+  // The store is shared with the embedder, who may keep using it (stores are thread-safe); the
+  // server calls it from start() until stop() returned, and flushes it in stop().
+  std::shared_ptr<store::store> store;
+  unsigned threads = 2;
+  // A room whose stored history passes either bound (records, or stored bytes) is compacted in
+  // the background (store::compact on the pool; the room goes on meanwhile). 0 = never.
+  std::uint64_t compact_records = 10000;
+  std::uint64_t compact_bytes = 16u << 20;
+};
 
 struct server_options {
   // Built-in listener. `listen = false` runs no listener: an embedder hands connections over
@@ -76,12 +96,16 @@ struct server_options {
 
   // `Server` header of HTTP responses and of the WebSocket handshake.
   std::string server_name = "yws";
+  // The durable store of room documents (none by default).
+  storage_options storage;
+
   // Where the server logs; nullptr = spdlog's default logger.
   std::shared_ptr<spdlog::logger> logger;
 };
 
 // Checks an options value once, before a server is built from it. Errors: errc::invalid_argument
-// (a zero limit or timeout, a ping interval not below the idle timeout, an empty host).
+// (a zero limit or timeout, a ping interval not below the idle timeout, an empty host,
+// a store with 0 threads).
 [[nodiscard]] result<void> validate(const server_options& opts);
 
 }  // namespace yws::net

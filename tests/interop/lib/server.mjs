@@ -17,10 +17,12 @@ export function ywsBin () {
 
 /**
  * `yws serve --port 0` plus `args` (e.g. ['--room-grace', 'never']). Resolves once the server
- * logged its `listening ... port=N` line.
+ * logged its `listening ... port=N` line. Without a `--store` in `args` the server runs with
+ * `--store none` (its default is a yws.db file in the working directory).
  */
 export async function startServer (args = [], { env } = {}) {
-  const child = new Child(ywsBin(), ['serve', '--host', '127.0.0.1', '--port', '0', '--threads', '2', ...args], { env })
+  const store = args.includes('--store') ? [] : ['--store', 'none']
+  const child = new Child(ywsBin(), ['serve', '--host', '127.0.0.1', '--port', '0', '--threads', '2', ...store, ...args], { env })
   let port
   try {
     const m = await child.waitForLine(/msg="listening".*\bport=(\d+)/, START_MS)
