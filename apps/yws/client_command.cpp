@@ -37,6 +37,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "duration.hpp"
 #include "yws/crdt/doc.hpp"
 #include "yws/encoding/json.hpp"
 #include "yws/net/provider_blocking.hpp"
@@ -46,7 +47,7 @@ namespace {
 
 struct client_args {
   std::string url;
-  double timeout_s = 10;
+  std::string timeout = "10s";
   std::vector<std::string> text_roots;
   std::vector<std::string> array_roots;
   std::vector<std::string> map_roots;
@@ -91,7 +92,7 @@ std::optional<indexed_arg> parse_indexed(std::string_view text) {
 class client_session {
  public:
   client_session(const client_args& args, std::shared_ptr<spdlog::logger> logger)
-      : args_(args), timeout_(static_cast<std::int64_t>(args.timeout_s * 1000)), provider_(args.url, options(logger)) {}
+      : args_(args), timeout_(parse_duration(args.timeout).value_or(std::chrono::seconds(10))), provider_(args.url, options(logger)) {}
 
   int run() {
     // Observers are set before the provider's thread can call them.
@@ -270,8 +271,11 @@ CLI::App* add_client_command(CLI::App& app) {
   auto args = std::make_shared<client_args>();
   auto* cmd = app.add_subcommand("client", "Join a room as a y-websocket client (ws://HOST:PORT/<room>)");
   cmd->add_option("url", args->url, "ws://host:port/room")->required();
-  cmd->add_option("--timeout", args->timeout_s, "Seconds to wait for the sync and for confirmations")
-      ->check(CLI::PositiveNumber)
+  cmd->add_option("--timeout", args->timeout, "How long to wait for the sync and for confirmations (10s, 500ms, 2m)")
+      ->check([](const std::string& text) {
+        auto d = parse_duration(text);
+        return d && d->count() > 0 ? std::string() : "expected a positive duration (10s, 500ms, 2m)";
+      })
       ->capture_default_str();
   cmd->add_option("--text", args->text_roots, "Type the root NAME as a text before printing");
   cmd->add_option("--array", args->array_roots, "Type the root NAME as an array before printing");

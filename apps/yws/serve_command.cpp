@@ -30,6 +30,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "duration.hpp"
 #include "yws/net/server.hpp"
 #include "yws/net/upstream.hpp"
 #include "yws/store/open.hpp"
@@ -55,30 +56,6 @@ struct serve_args {
   std::size_t max_queued_bytes = 8u << 20;
   std::string upstream;  // ws://host:port: every room also syncs with that server's room of its name
 };
-
-// "30", "30s", "1500ms", "2m" -> milliseconds.
-std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
-  std::size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (...) {
-    return std::nullopt;
-  }
-  const std::string unit = text.substr(used);
-  double ms = 0;
-  if (unit.empty() || unit == "s") {
-    ms = value * 1000;
-  } else if (unit == "ms") {
-    ms = value;
-  } else if (unit == "m") {
-    ms = value * 60000;
-  } else {
-    return std::nullopt;
-  }
-  if (!(ms >= 0) || ms > 1e12) return std::nullopt;
-  return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
-}
 
 // A duration, or "never" -> nullopt (rooms are never unloaded).
 std::optional<std::optional<std::chrono::milliseconds>> parse_grace(const std::string& text) {
