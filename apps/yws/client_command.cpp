@@ -186,9 +186,11 @@ class client_session {
 
   std::string delete_text(std::string_view spec) {
     auto arg = parse_indexed(spec);
+    if (!arg) return "expected ROOT:INDEX:LENGTH";
     std::uint32_t length = 0;
-    if (!arg || std::from_chars(arg->rest.data(), arg->rest.data() + arg->rest.size(), length).ec != std::errc())
-      return "expected ROOT:INDEX:LENGTH";
+    const char* last = arg->rest.data() + arg->rest.size();
+    auto [end, ec] = std::from_chars(arg->rest.data(), last, length);
+    if (ec != std::errc() || end != last || arg->rest.empty()) return "expected ROOT:INDEX:LENGTH";
     return provider_.call([&](net::provider&, crdt::doc& d) -> std::string {
       auto t = d.get_text(arg->root);
       if (arg->index > t.length() || length > t.length() - arg->index) return "range past the end of " + arg->root;

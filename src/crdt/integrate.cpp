@@ -215,19 +215,9 @@ std::optional<pending_structs> integrate_structs(doc_impl& d, transaction& tr, s
 
 // Yjs readAndApplyDeleteSet: deletes what is known, returns the rest (or nullopt).
 std::optional<ir_delete_set> apply_delete_set(doc_impl& d, transaction& tr, const ir_delete_set& ds) {
-  ir_delete_set unapplied;
+  ds_builder unapplied_ds;
   auto add_unapplied = [&](std::uint64_t client, std::uint32_t clock, std::uint32_t len) {
-    if (unapplied.clients.empty() || unapplied.clients.back().first != client) {
-      const auto it = std::find_if(unapplied.clients.begin(), unapplied.clients.end(),
-                                   [&](const auto& e) { return e.first == client; });
-      if (it == unapplied.clients.end()) {
-        unapplied.clients.emplace_back(client, std::vector<ds_range>{});
-      } else {
-        it->second.push_back({clock, len});
-        return;
-      }
-    }
-    unapplied.clients.back().second.push_back({clock, len});
+    unapplied_ds.ranges_of(client).push_back({clock, len});
   };
   for (const auto& [client, ranges] : ds.clients) {
     const client_index c = d.store.find(client);
@@ -261,7 +251,8 @@ std::optional<ir_delete_set> apply_delete_set(doc_impl& d, transaction& tr, cons
       }
     }
   }
-  if (unapplied.empty()) return std::nullopt;
+  if (unapplied_ds.empty()) return std::nullopt;
+  ir_delete_set unapplied = std::move(unapplied_ds).take();
   // Stored as Yjs stores it: written (clients descending) and read back.
   std::stable_sort(unapplied.clients.begin(), unapplied.clients.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });

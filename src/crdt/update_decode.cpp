@@ -164,26 +164,22 @@ result<ir_struct> read_struct(decoder& dec, std::uint64_t client, std::uint32_t 
 }  // namespace
 
 result<ir_delete_set> decode_delete_set_v1(decoder& dec) {
-  ir_delete_set ds;
+  ds_builder ds;
   YWS_TRY(num_clients, read_count(dec));
   for (std::uint32_t i = 0; i < num_clients; ++i) {
     YWS_TRY(client, dec.read_var_uint());
     YWS_TRY(n, read_count(dec));
     if (n == 0) continue;
     // Yjs collects a client's ranges in one list even when the client appears twice.
-    auto it = std::find_if(ds.clients.begin(), ds.clients.end(), [&](const auto& e) { return e.first == client; });
-    if (it == ds.clients.end()) {
-      ds.clients.emplace_back(client, std::vector<ds_range>{});
-      it = ds.clients.end() - 1;
-    }
+    std::vector<ds_range>& ranges = ds.ranges_of(client);
     for (std::uint32_t j = 0; j < n; ++j) {
       YWS_TRY(clock, dec.read_var_uint32());
       YWS_TRY(len, dec.read_var_uint32());
       if (std::uint64_t{clock} + len > max_clock_end) return errc::malformed_update;
-      it->second.push_back({clock, len});
+      ranges.push_back({clock, len});
     }
   }
-  return ds;
+  return std::move(ds).take();
 }
 
 result<update_ir> decode_update_v1(std::span<const std::uint8_t> bytes) {

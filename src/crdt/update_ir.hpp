@@ -15,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -84,6 +85,26 @@ struct ds_range {
 struct ir_delete_set {
   std::vector<std::pair<std::uint64_t, std::vector<ds_range>>> clients;
   bool empty() const noexcept { return clients.empty(); }
+};
+
+// Builds an ir_delete_set client by client, in order of first appearance, with one entry per
+// client. Clients are found by hash: a hostile update may list hundreds of thousands of them,
+// and a search of the list per client would be quadratic.
+class ds_builder {
+ public:
+  // The ranges of `client`, created empty on first use. Valid until the next call.
+  std::vector<ds_range>& ranges_of(std::uint64_t client) {
+    if (!ds_.clients.empty() && ds_.clients.back().first == client) return ds_.clients.back().second;
+    const auto [it, added] = index_.try_emplace(client, ds_.clients.size());
+    if (added) ds_.clients.emplace_back(client, std::vector<ds_range>{});
+    return ds_.clients[it->second].second;
+  }
+  bool empty() const noexcept { return ds_.empty(); }
+  ir_delete_set take() && { return std::move(ds_); }
+
+ private:
+  ir_delete_set ds_;
+  std::unordered_map<std::uint64_t, std::size_t> index_;
 };
 
 struct update_ir {

@@ -120,23 +120,15 @@ void v8_sort(std::vector<T>& v, Cmp cmp) {
 }  // namespace
 
 ir_delete_set merge_delete_sets(std::vector<ir_delete_set> sets) {
-  ir_delete_set merged;
-  for (std::size_t i = 0; i < sets.size(); ++i) {
-    for (auto& entry : sets[i].clients) {
-      const std::uint64_t client = entry.first;
-      const std::vector<ds_range>& dels = entry.second;
-      const bool known = std::any_of(merged.clients.begin(), merged.clients.end(),
-                                     [&](const auto& e) { return e.first == client; });
-      if (known) continue;
-      std::vector<ds_range> all = dels;
-      for (std::size_t j = i + 1; j < sets.size(); ++j) {
-        for (const auto& [c2, d2] : sets[j].clients) {
-          if (c2 == client) all.insert(all.end(), d2.begin(), d2.end());
-        }
-      }
-      merged.clients.emplace_back(client, std::move(all));
+  // Each client once, in order of first appearance, with the ranges of every set (sorted below).
+  ds_builder builder;
+  for (auto& set : sets) {
+    for (auto& [client, dels] : set.clients) {
+      auto& all = builder.ranges_of(client);
+      all.insert(all.end(), dels.begin(), dels.end());
     }
   }
+  ir_delete_set merged = std::move(builder).take();
   sort_and_merge(merged);
   return merged;
 }

@@ -277,12 +277,12 @@ void provider_state::cut_connection() {
 }
 
 void provider_state::on_doc_update(std::span<const std::uint8_t> update, crdt::origin o) {
-  if (o == this || !open_ || goodbye_) return;
+  if (o == this || !open_) return;  // close() detaches before the goodbye: no update after it
   enqueue(protocol::encode_sync_update(update));
 }
 
 void provider_state::on_awareness_update(const protocol::awareness_changes& changes, protocol::origin o) {
-  if (!open_ || goodbye_ || o == protocol::timeout_origin) return;
+  if (!open_ || o == protocol::timeout_origin) return;
   const auto self_id = awareness_.client_id();
   std::vector<std::uint64_t> ids;
   if (o == this) {
@@ -376,7 +376,6 @@ void provider_state::close(std::function<void()> done) {
 void provider_state::abort() {
   if (finished_) return;
   closing_ = true;
-  aborted_ = true;
   detach();
   backoff_timer_.cancel();
   cut_connection();

@@ -89,7 +89,6 @@ class provider_state : public std::enable_shared_from_this<provider_state> {
   provider_status status_ = provider_status::disconnected;
   bool started_ = false;
   bool closing_ = false;   // close() or abort(): no new connection
-  bool aborted_ = false;
   bool open_ = false;      // the WebSocket is open: updates are queued
   bool synced_ = false;
   unsigned failures_ = 0;

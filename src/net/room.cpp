@@ -213,8 +213,8 @@ void room::join(const std::shared_ptr<ws_session>& s) {
 }
 
 void room::leave(const ws_session& s) {
-  auto it = std::find_if(members_.begin(), members_.end(), [&](const member& m) { return m.session.get() == &s; });
-  if (it == members_.end()) return;
+  member* it = find(s);
+  if (!it) return;
   protocol::controlled_clients controlled = std::move(it->controlled);
   // Keep the pointer alive until this returns: the session may be holding its last reference.
   auto keep = std::move(it->session);
@@ -290,43 +290,39 @@ std::error_code room::handle_message(member& m, const protocol::message& msg) {
   return {};  // auth: a server has nothing to do with a client's auth message
 }
 
-namespace {
-
-// An encoded state vector with no client (the varUint 0): the peer has nothing yet.
-bool is_empty_state_vector(std::span<const std::uint8_t> sv) noexcept { return sv.size() == 1 && sv[0] == 0; }
-
-}  // namespace
-
 std::error_code room::handle_sync(member* m, const protocol::message& msg) {
-  // m == nullptr: a held message whose session has left; its updates still count.
-  if (!m && std::holds_alternative<protocol::sync_step1>(msg)) return {};
-  if (const auto* step1 = std::get_if<protocol::sync_step1>(&msg); step1 && is_empty_state_vector(step1->state_vector)) {
-    // A client that has nothing (every page load) gets the whole doc. Encoding it is most of what
-    // a connection costs, so the frame is encoded once per doc revision and shared, like a
-    // broadcast, by every client that joins before the doc changes.
-    if (!full_step2_ || full_step2_revision_ != doc_->revision()) {
-      auto step2 = protocol::encode_sync_step2(*doc_, step1->state_vector);
-      if (!step2) return step2.error();
-      full_step2_ = make_shared_message(std::move(*step2));
-      full_step2_revision_ = doc_->revision();
-    }
-    m->session->deliver(full_step2_);
-    m->synced = true;
-    m->sync_seq = captured_seq_;
-    return {};
-  }
-  auto r = protocol::handle_sync(*doc_, msg, m ? static_cast<const void*>(m->session.get()) : nullptr);
-  if (!r) return r.error();
-  if (!std::holds_alternative<protocol::sync_step1>(msg)) {
+  const auto* step1 = std::get_if<protocol::sync_step1>(&msg);
+  if (!step1) {
+    // m == nullptr: a held message whose session has left; its updates still count.
+    auto r = protocol::handle_sync(*doc_, msg, m ? static_cast<const void*>(m->session.get()) : nullptr);
+    if (!r) return r.error();
     metrics_counters::add(core_.metrics.updates_applied);
     return {};
   }
-  if (!r->reply.empty()) m->session->deliver(make_shared_message(std::move(r->reply)));
+  if (!m) return {};
+  auto reply = step2_for(step1->state_vector);
+  if (!reply) return reply.error();
+  m->session->deliver(*reply);
   // Subscribing here, in the strand task that produced the step 2, is the handshake guarantee:
   // no captured update can fall between the step 2 and the first broadcast.
   m->synced = true;
   m->sync_seq = captured_seq_;
   return {};
+}
+
+result<shared_message> room::step2_for(std::span<const std::uint8_t> state_vector) {
+  // A client that has nothing (every page load) gets the whole doc. Encoding it is most of what
+  // a connection costs, so that frame is encoded once per doc revision and shared, like a
+  // broadcast, by every client that joins before the doc changes.
+  const bool full = state_vector.size() == 1 && state_vector[0] == 0;  // varUint 0: no client
+  if (full && full_step2_ && full_step2_revision_ == doc_->revision()) return full_step2_;
+  YWS_TRY(bytes, protocol::encode_sync_step2(*doc_, state_vector));
+  auto msg = make_shared_message(std::move(bytes));
+  if (full) {
+    full_step2_ = msg;
+    full_step2_revision_ = doc_->revision();
+  }
+  return msg;
 }
 
 frame_outcome room::message_failed(ws_session& s, std::error_code ec, std::span<const std::uint8_t> frame) {

@@ -135,6 +135,9 @@ class room : public std::enable_shared_from_this<room>, public store_sink {
   frame_outcome handle_frame(ws_session& s, std::span<const std::uint8_t> frame);
   std::error_code handle_message(member& m, const protocol::message& msg);
   std::error_code handle_sync(member* m, const protocol::message& msg);
+  // The sync step 2 frame for a peer at `state_vector` (shared while the doc does not change
+  // when the peer has nothing). Errors: the state vector's decoding error.
+  result<shared_message> step2_for(std::span<const std::uint8_t> state_vector);
   frame_outcome message_failed(ws_session& s, std::error_code ec, std::span<const std::uint8_t> frame);
   void on_doc_update(std::span<const std::uint8_t> update);
   void on_awareness_update(const protocol::awareness_changes& changes, protocol::origin o);
@@ -165,7 +168,7 @@ class room : public std::enable_shared_from_this<room>, public store_sink {
   std::shared_ptr<store_channel> channel_;  // null without a store
   std::uint64_t captured_seq_ = 0;
   // The sync step 2 for an empty state vector at doc revision full_step2_revision_ (see
-  // handle_sync); empty until a client with nothing joins.
+  // step2_for); empty until a client with nothing joins.
   shared_message full_step2_;
   std::uint64_t full_step2_revision_ = 0;
   boost::asio::steady_timer tick_timer_;

@@ -8,6 +8,7 @@
 #include "test_util.hpp"
 #include "yws/crdt/doc.hpp"
 #include "yws/encoding/decoder.hpp"
+#include "yws/encoding/encoder.hpp"
 
 namespace yws::crdt {
 namespace {
@@ -218,6 +219,39 @@ TEST(Pending, PendingDeleteAppliesLater) {
   EXPECT_FALSE(b.has_pending());
   EXPECT_EQ(b.get_text("t").to_string(), "ho");
   EXPECT_EQ(encode_state_as_update_v1(b), encode_state_as_update_v1(a));
+}
+
+
+TEST(Pending, DeleteSetsOfManyUnknownClientsStayLinear) {
+  // A hostile update may name a client per few bytes. Decoding it, parking it as a pending delete
+  // set and merging that with the next update's delete set each find a client by hash; a search
+  // of the client list per client would take minutes here (the test's timeout fails it).
+  constexpr std::uint32_t clients = 200000;
+  auto deletes_of = [](std::uint32_t first_client, std::uint32_t count) {
+    encoding::encoder enc;
+    enc.write_var_uint(0);  // no structs
+    enc.write_var_uint(count);
+    for (std::uint32_t i = 0; i < count; ++i) {
+      enc.write_var_uint(first_client + i);
+      enc.write_var_uint(1);  // one range
+      enc.write_var_uint(0);  // clock
+      enc.write_var_uint(1);  // len
+    }
+    return std::move(enc).take();
+  };
+  doc d(test::with_client(1, true));
+  ASSERT_TRUE(apply_update_v1(d, deletes_of(1000, clients)));
+  ASSERT_TRUE(d.has_pending());
+  // Overlapping clients: half of them again, half new.
+  ASSERT_TRUE(apply_update_v1(d, deletes_of(1000 + clients / 2, clients)));
+  const auto state = encode_state_as_update_v1(d);
+  ASSERT_GE(state.size(), 1u);
+  ASSERT_EQ(state[0], 0);  // no structs: the rest is the delete set
+  auto ds = delete_set::decode_v1(std::span<const std::uint8_t>(state).subspan(1));
+  ASSERT_TRUE(ds);
+  EXPECT_EQ(ds->clients().size(), clients + clients / 2);
+  ASSERT_TRUE(ds->clients().contains(1000));
+  EXPECT_EQ(ds->clients().at(1000), (std::vector<delete_set::range>{{0, 1}}));
 }
 
 }  // namespace

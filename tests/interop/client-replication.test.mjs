@@ -25,11 +25,10 @@ test('clients on two servers replicated through a third see each other\'s edits 
   t.after(() => cppOnB.kill())
   // Both rooms are loaded now; their upstream providers reach the hub at once.
   for (const [from, to, text] of [[onA, onB, 'a1 '], [onB, onA, 'b1 '], [onA, onB, 'a2 ']]) {
-    const started = Date.now()
     from.doc.getText('t').insert(0, text)
     const expected = from.doc.getText('t').toString()
+    // The 1 s bound of the issue: waitFor fails the test when the edit takes longer.
     await waitFor(() => to.doc.getText('t').toString() === expected, { timeout: 1000, what: `'${text}' to cross servers` })
-    assert.ok(Date.now() - started <= 1000)
   }
   await cppOnB.command('insert-text t:0:cpp ')
   await waitFor(() => onA.doc.getText('t').toString().startsWith('cpp '), { timeout: 1000, what: 'the C++ edit on B to reach A' })

@@ -52,6 +52,40 @@ TEST(ServerSync, LateJoinerGetsTheStateInStep2) {
   EXPECT_EQ(std::get<encoding::any>(*v), encoding::any(42.0));
 }
 
+TEST(ServerSync, TheSharedStep2ForNewClientsFollowsEveryChangeOfTheDoc) {
+  // Clients with an empty state vector share one encoded step 2 per doc revision; every kind of
+  // change must make the next such client get a new one.
+  test_server ts;
+  sync_client a(1);
+  ASSERT_TRUE(a.join(ts.port(), "shared"));  // encodes the step 2 of the empty doc
+  sync_client b(2);
+  ASSERT_TRUE(b.join(ts.port(), "shared"));  // served from the cache
+  EXPECT_EQ(text_of(b.doc), "");
+
+  // An embedder's edit.
+  ASSERT_TRUE(ts.with_room("shared", [](room_access& r) { r.doc().get_text("t").insert(0, "e"); }));
+  sync_client c(3);
+  ASSERT_TRUE(c.join(ts.port(), "shared"));
+  EXPECT_EQ(text_of(c.doc), "e");
+
+  // An update that only parks pending data (its dependency is missing): Yjs merges pending data
+  // into the state it sends, so the next new client must get it too.
+  crdt::doc source(with_client_id(9));
+  source.get_text("t").insert(0, "x");
+  crdt::state_vector after_first;
+  after_first.set(9, 1);
+  source.get_text("t").insert(1, "y");
+  const auto second_only = crdt::encode_state_as_update_v1(source, after_first);
+  ASSERT_TRUE(ts.with_room("shared", [&](room_access& r) {
+    ASSERT_TRUE(crdt::apply_update_v1(r.doc(), second_only));
+    ASSERT_TRUE(r.doc().has_pending());
+  }));
+  sync_client d(4);
+  ASSERT_TRUE(d.join(ts.port(), "shared"));
+  EXPECT_EQ(text_of(d.doc), "e");
+  EXPECT_TRUE(d.doc.has_pending());
+}
+
 TEST(ServerSync, UpdatesAreEchoedToTheSenderOnce) {
   test_server ts;
   sync_client a(1);

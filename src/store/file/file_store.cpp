@@ -39,7 +39,6 @@ struct room_log {
   std::error_code broken;     // the log failed its checks: every call on the room fails so
   unique_fd fd;               // cached; closed again when evicted
   std::uint64_t size = 0;     // bytes of whole records: the file's size once repaired
-  bool first_is_snapshot = false;
   room_stats stats;
   double newest = store_context::no_time;
   bool dirty = false;         // written since the last fsync
@@ -216,7 +215,6 @@ class file_store final : public store {
     if (auto ok = sync_dir(dir_); !ok) ctx_.report(room, "directory fsync failed: " + last_error_text(), ok.error());
     close_fd(*r);
     r->size = content.size();
-    r->first_is_snapshot = true;
     r->stats = stats_of(views_of(rewritten.scan.entries));
     r->dirty = false;  // the whole new file was synced
     r->generation = ++generations_;
@@ -239,7 +237,6 @@ class file_store final : public store {
     r->size = 0;
     r->stats = {};
     r->newest = store_context::no_time;
-    r->first_is_snapshot = false;
     r->dirty = false;
     r->generation = ++generations_;
     return {};
@@ -363,7 +360,6 @@ class file_store final : public store {
     const auto& entries = log->scan.entries;
     r.stats = stats_of(views_of(entries));
     r.newest = entries.empty() ? store_context::no_time : r.stats.last_timestamp;
-    r.first_is_snapshot = !entries.empty() && entries[0].type == record_type::snapshot;
     r.size = valid_end;
     r.known = true;
     r.exists = true;
@@ -420,7 +416,6 @@ class file_store final : public store {
     r.size = start.size();
     r.stats = {};
     r.newest = store_context::no_time;
-    r.first_is_snapshot = false;
     r.generation = ++generations_;
     return open_fd(r);
   }
