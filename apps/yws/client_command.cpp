@@ -33,11 +33,11 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
 #include "duration.hpp"
+#include "logger.hpp"
 #include "yws/crdt/doc.hpp"
 #include "yws/encoding/json.hpp"
 #include "yws/net/provider_blocking.hpp"
@@ -260,13 +260,6 @@ class client_session {
   net::blocking_provider provider_;
 };
 
-std::shared_ptr<spdlog::logger> make_client_logger(const std::string& level) {
-  auto logger = std::make_shared<spdlog::logger>("yws-client", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
-  logger->set_level(spdlog::level::from_str(level));
-  return logger;
-}
-
 }  // namespace
 
 CLI::App* add_client_command(CLI::App& app) {
@@ -290,11 +283,11 @@ CLI::App* add_client_command(CLI::App& app) {
   cmd->add_flag("--watch-awareness", args->watch_awareness, "Print the awareness states on every change");
   cmd->add_flag("--commands", args->commands, "Read commands from stdin (see the file comment)");
   cmd->add_option("--log-level", args->log_level, "trace, debug, info, warn, error, critical or off")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->check(CLI::IsMember(log_levels))
       ->capture_default_str();
   cmd->callback([args] {
     run_guarded("yws client", [&] {
-      client_session session(*args, make_client_logger(args->log_level));
+      client_session session(*args, make_stderr_logger("yws-client", args->log_level));
       exit_code = session.run();
     });
   });

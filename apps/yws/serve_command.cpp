@@ -26,11 +26,11 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
 #include "duration.hpp"
+#include "logger.hpp"
 #include "yws/net/server.hpp"
 #include "yws/net/upstream.hpp"
 #include "yws/store/open.hpp"
@@ -109,14 +109,6 @@ std::shared_ptr<store::store> open_server_store(const serve_args& args, const st
   return std::shared_ptr<store::store>(std::move(*opened));
 }
 
-std::shared_ptr<spdlog::logger> make_logger(const std::string& level) {
-  auto logger = std::make_shared<spdlog::logger>("yws", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
-  logger->set_level(spdlog::level::from_str(level));
-  logger->flush_on(spdlog::level::info);  // the "listening" line must reach a reading test at once
-  return logger;
-}
-
 int run_serve(const serve_args& args) {
   auto grace = parse_grace(args.room_grace);
   if (!grace) {
@@ -124,7 +116,7 @@ int run_serve(const serve_args& args) {
                  args.room_grace.c_str());
     return 2;
   }
-  auto logger = make_logger(args.log_level);
+  auto logger = make_stderr_logger("yws", args.log_level);
   spdlog::set_default_logger(logger);
 
   net::server_options opts;
@@ -229,7 +221,7 @@ CLI::App* add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--log-level", args->log_level, "trace, debug, info, warn, error, critical or off")
       ->envname("YWS_LOG_LEVEL")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->check(CLI::IsMember(log_levels))
       ->capture_default_str();
   cmd->add_option("--max-message-bytes", args->max_message_bytes,
                   "Largest message a client may send; larger ones close it with 1009")

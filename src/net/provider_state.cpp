@@ -192,13 +192,8 @@ asio::awaitable<void> provider_state::read_loop() {
 }
 
 bool provider_state::handle_frame(std::span<const std::uint8_t> frame) {
-  std::uint64_t step2s = 0;
-  for (protocol::message_reader reader(frame); !reader.at_end();) {
-    auto msg = reader.next();
-    if (!msg) break;
-    if (std::holds_alternative<protocol::sync_step2>(*msg)) ++step2s;
-  }
   auto r = peer_->handle(frame, now());
+  const std::uint64_t step2s = r.step2s;
   if (r.permission_denied) log().warn("msg=\"provider: permission denied\" url={} reason=\"{}\"", url_, *r.permission_denied);
   for (auto& reply : r.replies) enqueue(std::move(reply), false);
   if (r.error) {

@@ -63,6 +63,7 @@ std::error_code peer::handle_message(const message& m, frame_result& out, millis
   auto r = handle_sync(doc_, m, opts_.origin, {.read_only = opts_.read_only});
   if (!r) return r.error();
   if (r->blocked) ++out.blocked;
+  if (std::holds_alternative<sync_step2>(m)) ++out.step2s;
   if (!r->reply.empty()) out.replies.push_back(std::move(r->reply));
   return {};
 }

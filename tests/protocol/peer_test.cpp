@@ -67,6 +67,16 @@ TEST(Peer, HandlesConcatenatedMessagesInOrder) {
   EXPECT_EQ(r.replies[1], awareness_frame({{7, 1, R"({"user":"c"})"}}));
   EXPECT_EQ(r.awareness.added, ids{7});
   EXPECT_EQ(p.controlled().ids(), ids{7});
+  EXPECT_EQ(r.step2s, 0u);
+
+  // The client's side: the server's step 2 (twice in one frame) is counted.
+  crdt::doc other(test::with_client(8));
+  awareness other_aw(8, 0ms);
+  peer client_peer(other, other_aw, {});
+  auto answered = client_peer.handle(concat({*step2, *step2}), 6ms);
+  EXPECT_FALSE(answered.error);
+  EXPECT_EQ(answered.step2s, 2u);
+  EXPECT_EQ(other.get_text("t").to_string(), "server");
 }
 
 TEST(Peer, QueryAwarenessWithoutStatesHasNoReply) {

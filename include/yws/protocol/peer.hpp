@@ -54,6 +54,9 @@ struct [[nodiscard]] frame_result {
   awareness_changes awareness;
   std::size_t handled = 0;  // messages handled, including dropped ones
   std::size_t blocked = 0;  // messages dropped because of the peer's options
+  // Sync step 2 messages handled (dropped ones included): for a client, the server's answers
+  // to its step 1s, which is how a provider knows it is synced.
+  std::size_t step2s = 0;
   // The reason of the last permission-denied auth message (clients get these from servers).
   std::optional<std::string> permission_denied;
   // The first failure (undecodable message, update or awareness update). The messages before it
