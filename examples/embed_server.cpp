@@ -59,8 +59,9 @@ asio::awaitable<void> serve_connection(yws::net::server& yws_server, beast::tcp_
     });
     (void)ok;  // an invalid name is answered by handle_upgrade with 400 anyway
     yws_server.handle_upgrade(std::move(stream), std::move(req));
-    // The other style: complete the handshake here, then hand the open WebSocket over.
-    //   yws::net::websocket_stream ws(std::move(stream));
+    // The other style: complete the handshake here, then hand the open WebSocket over. Its socket
+    // is a yws::net::websocket_socket (accepted with async_accept(asio::make_strand(ioc))):
+    //   yws::net::websocket_stream ws(std::move(socket));
     //   if (auto [e] = co_await ws.async_accept(req, use_nothrow); !e)
     //     if (!yws_server.serve_websocket(std::move(ws), req.target())) co_await ws.async_close(...);
     co_return;

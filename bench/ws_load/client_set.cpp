@@ -51,6 +51,24 @@ void run_phase(const char* phase_name, const run_context& ctx, worker_pool& pool
   if (failure) std::rethrow_exception(failure);
 }
 
+void countdown::arrive() {
+  // The last arrival wakes the wait, on the controller's thread, so that waiting_ is only ever
+  // touched there; with no wait in progress yet, wait() sees left_ == 0 by itself.
+  if (left_.fetch_sub(1) == 1) {
+    asio::post(controller_, [this] {
+      if (waiting_) waiting_->cancel();
+    });
+  }
+}
+
+asio::awaitable<bool> countdown::wait(clock::time_point deadline) {
+  asio::steady_timer timer(controller_, deadline);
+  waiting_ = &timer;
+  if (left_.load() > 0) co_await timer.async_wait(use_nothrow);
+  waiting_ = nullptr;
+  co_return left_.load() == 0;
+}
+
 asio::awaitable<void> sleep_for(clock::duration d) {
   asio::steady_timer timer(co_await asio::this_coro::executor, d);
   co_await timer.async_wait(use_nothrow);

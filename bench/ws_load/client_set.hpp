@@ -95,6 +95,25 @@ asio::awaitable<bool> wait_until(Pred done, clock::time_point deadline,
   co_return true;
 }
 
+// Wakes the controller once `count` clients have arrived (each calls arrive() once, from its
+// worker), instead of the controller polling a counter: polling every millisecond wakes a third
+// thread a thousand times a second, on a machine the generator shares with the server.
+// Thread safety: arrive() from any thread; wait() on `controller`, the executor it was built with.
+// Lifetime: arrive() posts to `controller` a handler that refers to the countdown, so the
+// countdown must outlive the controller's io_context run.
+class countdown {
+ public:
+  countdown(std::size_t count, asio::any_io_executor controller) : left_(count), controller_(std::move(controller)) {}
+  void arrive();
+  // True once every client arrived, false when `deadline` passed first.
+  asio::awaitable<bool> wait(clock::time_point deadline);
+
+ private:
+  std::atomic<std::size_t> left_;
+  asio::any_io_executor controller_;
+  asio::steady_timer* waiting_ = nullptr;  // the wait() in progress; touched on `controller` only
+};
+
 // Runs a phase's controller on the calling thread until it ends, closes every client (bounded),
 // lets the pool's threads finish (bounded) and releases the clients. Sets result["phase"],
 // ["label"], ["threads"], ["clients_aborted_at_close"] and ["generator_clean_exit"]; rethrows the

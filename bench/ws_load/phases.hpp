@@ -46,6 +46,11 @@ json::object run_fanout(const run_context& ctx, const fanout_options& o);
 // (b) Connect + sync: a seed client fills room `storm` with `seed_inserts` short text inserts at
 // random positions (one update); then `clients` clients start at the same instant, each
 // connecting, upgrading and sending sync step 1; the time until each has the server's sync step 2.
+// A step 2 counts once every byte its length prefix announces has arrived; the first and the last
+// client keep theirs (checked to hold the room's content), the others read theirs into a buffer
+// their thread shares. One deadline, `timeout_seconds`, bounds the whole storm (the clients have
+// no timers of their own): what the storm costs the generator per client must stay well below
+// what it costs the server.
 struct connect_options {
   std::size_t clients = 1000;
   std::size_t seed_inserts = 2000;

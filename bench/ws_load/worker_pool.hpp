@@ -22,7 +22,8 @@ namespace yws::bench::ws_load {
 
 class worker_pool {
  public:
-  explicit worker_pool(unsigned threads);
+  // Each thread first warms `warm_heap_bytes` of its heap (see warm_heap()).
+  explicit worker_pool(unsigned threads, std::size_t warm_heap_bytes = 0);
   ~worker_pool();
   worker_pool(const worker_pool&) = delete;
   worker_pool& operator=(const worker_pool&) = delete;
@@ -41,5 +42,13 @@ class worker_pool {
   std::vector<std::thread> threads_;
   std::atomic<unsigned> running_{0};
 };
+
+// Allocates and touches `bytes` of the calling thread's heap and frees it, and stops the allocator
+// from handing freed memory back to the system (process-wide, M_TRIM_THRESHOLD), so that the
+// thread's next allocations up to that size take pages already mapped. For a phase that creates a
+// thousand clients at once: otherwise their few KB each fault in fresh pages and grow the thread's
+// arena with an mprotect every few KB, inside the measured window (10 % of the generator's CPU
+// in phase (b)).
+void warm_heap(std::size_t bytes);
 
 }  // namespace yws::bench::ws_load

@@ -41,10 +41,17 @@ class ws_client {
   // <path_prefix><room> (bounded by the stream's handshake timeout, 10 s).
   asio::awaitable<boost::beast::error_code> connect(const target& t, const std::string& room,
                                                     std::chrono::milliseconds timeout);
+  // The same without a timer of its own (the TCP connect unbounded, the upgrade too): for a phase
+  // that bounds all its clients by one deadline, after which it abort()s those still connecting.
+  // With a thousand clients connecting at once, two timers per client are a measurable part of
+  // the generator's CPU.
+  asio::awaitable<boost::beast::error_code> connect_unbounded(const target& t, const std::string& room);
   // The client half of the sync handshake for an empty document: sends sync step 1, answers the
   // server's step 1 (if it comes first, as y-websocket servers send it on connect) with an empty
-  // step 2, and returns once the server's step 2 arrived; its update is copied to `step2_update`
-  // when that is not null. Other messages (awareness) are read and ignored.
+  // step 2, and returns once the server's step 2 arrived whole (every byte its length prefix
+  // announces); its update is stored in `step2_update` when that is not null, else read and
+  // dropped. Other messages (awareness) are read and ignored. Frames that are not y-websocket
+  // messages end it with websocket::error::bad_data_frame.
   asio::awaitable<boost::beast::error_code> sync(std::vector<std::uint8_t>* step2_update);
   asio::awaitable<boost::beast::error_code> send(std::span<const std::uint8_t> message);
   // Reads until the connection ends (the error says how), handing each message to
@@ -58,6 +65,9 @@ class ws_client {
       buffer_.consume(n);
     }
   }
+  // Reads and drops every message until the connection ends (the error says how): a client that
+  // only has to stay connected, at no memory cost per client.
+  asio::awaitable<boost::beast::error_code> drain();
   // The closing handshake (code 1000), bounded by the handshake timeout; a read_loop in progress
   // ends with error::closed.
   asio::awaitable<void> close();
@@ -65,7 +75,15 @@ class ws_client {
   void abort();
 
  private:
-  boost::beast::websocket::stream<asio::ip::tcp::socket> ws_;
+  // The target's address (numeric hosts only: the generator does no name lookups).
+  static boost::beast::error_code endpoint_of(const target& t, asio::ip::tcp::endpoint& ep);
+  // TCP_NODELAY and the WebSocket upgrade on <path_prefix><room>, once TCP is connected.
+  asio::awaitable<boost::beast::error_code> upgrade(const target& t, const std::string& room);
+
+  // On the io_context's executor type, not the type-erased any_io_executor: Beast copies and
+  // destroys the stream's executor in every operation, and type-erased that was a few per cent
+  // of the generator's CPU in phase (b) (perf).
+  boost::beast::websocket::stream<asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type>> ws_;
   boost::beast::flat_buffer buffer_;
 };
 

@@ -63,6 +63,12 @@ bool doc::has_pending() const noexcept { return impl_->pending.has_value() || im
 result<void> apply_update_v1(doc& d, std::span<const std::uint8_t> update, origin o) {
   // Decode and validate everything first: integration cannot fail, so a bad update changes nothing.
   YWS_TRY(ir, detail::decode_update_v1(update));
+  // Nothing to integrate (a peer's step 2 from an empty doc, say): no transaction, so the
+  // revision stays and caches keyed on it (the server's shared step 2) stay valid. Yjs' own
+  // transaction would change nothing either: no struct, no delete, no pending retry.
+  const bool no_deletes = std::all_of(ir.ds.clients.begin(), ir.ds.clients.end(),
+                                      [](const auto& client) { return client.second.empty(); });
+  if (!ir.has_structs() && no_deletes) return {};
   doc_impl& impl = d.impl();
   detail::transact(impl, [&](detail::transaction& tr) { detail::apply_update(impl, tr, std::move(ir)); }, o, false);
   return {};

@@ -1,5 +1,5 @@
-// Every live connection of a server (HTTP phase and WebSocket sessions), so that stop() can ask
-// them all to close and wait until they have.
+// Every connection of a server in its HTTP phase (WebSocket sessions are in the session_registry),
+// so that stop() can ask them all to close and wait until they have.
 #pragma once
 
 #include <chrono>

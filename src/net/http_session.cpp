@@ -4,6 +4,8 @@
 #include <memory>
 #include <string>
 
+#include <unistd.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -139,12 +141,39 @@ asio::awaitable<void> serve_http(std::shared_ptr<http_connection> c) {
 
 }  // namespace
 
-std::string remote_of(const asio::ip::tcp::socket& socket) {
+namespace {
+
+template <class Socket>
+std::string remote_of_socket(const Socket& socket) {
   beast::error_code ec;
   auto ep = socket.remote_endpoint(ec);
   if (ec) return "unknown";
   return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
+
+// The same connection on a socket typed for sessions (see session_executor), on the strand the
+// HTTP phase ran on. The descriptor moves between the two socket objects (Asio sockets of
+// different executor types cannot be moved into each other).
+result<websocket_socket> to_session_socket(server_core& core, asio::ip::tcp::socket socket) {
+  const auto* strand = socket.get_executor().target<session_executor>();
+  websocket_socket out(strand ? *strand : asio::make_strand(core.ioc));
+  beast::error_code ec;
+  const auto protocol = socket.local_endpoint(ec).protocol();
+  if (ec) return std::error_code(ec);
+  const auto fd = socket.release(ec);
+  if (ec) return std::error_code(ec);
+  out.assign(protocol, fd, ec);
+  if (ec) {
+    ::close(fd);
+    return std::error_code(ec);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string remote_of(const asio::ip::tcp::socket& socket) { return remote_of_socket(socket); }
+std::string remote_of(const websocket_socket& socket) { return remote_of_socket(socket); }
 
 void launch_http_connection(server_core& core, asio::ip::tcp::socket socket) {
   auto c = std::make_shared<http_connection>(core, std::move(socket));
@@ -184,8 +213,17 @@ asio::awaitable<void> upgrade_to_websocket(server_core& core, beast::tcp_stream 
     }
   }
 
-  websocket_stream ws(std::move(stream));
-  beast::get_lowest_layer(ws).expires_after(core.opts.handshake_timeout);
+  // The session runs over the plain socket (see websocket_stream); Beast's own handshake timer
+  // bounds the handshake instead of the tcp_stream's.
+  stream.expires_never();
+  auto socket = to_session_socket(core, stream.release_socket());
+  if (!socket) {
+    core.log().warn("msg=\"upgrade failed\" room={} peer={} error={}", quoted(*name), peer.remote,
+                    quoted(socket.error().message()));
+    co_return;
+  }
+  websocket_stream ws(std::move(*socket));
+  ws.set_option(websocket::stream_base::timeout{core.opts.handshake_timeout, websocket::stream_base::none(), false});
   // Browsers fail a handshake that offered subprotocols (e.g. a token) if none is echoed, so the
   // first offered one is accepted; yws itself gives them no meaning.
   std::string subprotocol;
@@ -203,7 +241,8 @@ asio::awaitable<void> upgrade_to_websocket(server_core& core, beast::tcp_stream 
     core.log().debug("msg=\"websocket handshake failed\" peer={} error={}", peer.remote, quoted(ec.message()));
     co_return;
   }
-  beast::get_lowest_layer(ws).expires_never();
+  // The decorator's captures would stay allocated for the connection's life.
+  ws.set_option(websocket::stream_base::decorator([](websocket::response_type&) {}));
   ws_session::launch(core, std::move(ws), std::move(*name), std::move(peer));
 }
 

@@ -22,5 +22,6 @@ boost::asio::awaitable<void> upgrade_to_websocket(server_core& core, boost::beas
 
 // "address:port" of the socket's peer, or "unknown".
 std::string remote_of(const boost::asio::ip::tcp::socket& socket);
+std::string remote_of(const websocket_socket& socket);
 
 }  // namespace yws::net::detail

@@ -97,6 +97,8 @@ result<void> server::start() {
   }
   st.started = true;
   st.work.emplace(core.ioc.get_executor());
+  core.sessions.start(detail::session_registry::tick_for(
+      std::min({core.opts.ping_interval, core.opts.idle_timeout, core.opts.close_timeout})));
   core.accepting = true;
   if (st.listener) st.listener->start();
   const unsigned n = detail::thread_count(core.opts);
@@ -134,11 +136,18 @@ void server::stop() {
   if (st.listener) st.listener->close();
 
   // 1. Every connection closes gracefully: queued messages, then close 1001.
+  // A connection being upgraded joins the sessions before it leaves the HTTP connections, so
+  // waiting for the HTTP connections first leaves no session out.
   core.connections.close_all(false);
-  if (!core.connections.wait_empty(clock::now() + core.opts.shutdown_timeout)) {
-    core.log().warn("msg=\"shutdown: closing connections that did not finish\" count={}", core.connections.size());
+  core.sessions.close_all(false);
+  const auto graceful = clock::now() + core.opts.shutdown_timeout;
+  if (!core.connections.wait_empty(graceful) || !core.sessions.wait_empty(graceful)) {
+    core.log().warn("msg=\"shutdown: closing connections that did not finish\" count={}",
+                    core.connections.size() + core.sessions.size());
     core.connections.close_all(true);
-    (void)core.connections.wait_empty(clock::now() + core.opts.close_timeout);
+    core.sessions.close_all(true);
+    const auto hard = clock::now() + core.opts.close_timeout;
+    (void)(core.connections.wait_empty(hard) && core.sessions.wait_empty(hard));
   }
   // 2. Every room unloads (on_room_unload: the stores' last flush).
   auto rooms = core.rooms.close();
@@ -156,6 +165,7 @@ void server::stop() {
   // still run, so the rooms' completions find their strands.
   if (core.store) (void)core.store->drain_and_join(clock::now() + core.opts.shutdown_timeout);
   // 4. The threads end when the io_context runs out of work; stop() it if something lingers.
+  core.sessions.stop();
   st.work.reset();
   if (!st.threads_running->wait_until(clock::now() + core.opts.close_timeout)) {
     core.log().warn("msg=\"shutdown: stopping the io_context with work left\"");
@@ -177,7 +187,7 @@ result<void> server::serve_websocket(websocket_stream&& ws, std::string_view tar
   auto& core = *core_;
   if (!core.accepting.load()) return errc::rejected;
   YWS_TRY(name, detail::room_name_from_target(target, core.opts.max_room_name_bytes));
-  peer_info peer{core.next_session_id(), detail::remote_of(boost::beast::get_lowest_layer(ws).socket())};
+  peer_info peer{core.next_session_id(), detail::remote_of(boost::beast::get_lowest_layer(ws))};
   detail::ws_session::launch(core, std::move(ws), std::move(name), std::move(peer));
   return {};
 }

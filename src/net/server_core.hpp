@@ -11,6 +11,7 @@
 #include <spdlog/logger.h>
 
 #include "net/connection_tracker.hpp"
+#include "net/session_registry.hpp"
 #include "net/metrics_counters.hpp"
 #include "net/room_registry.hpp"
 #include "net/room_store.hpp"
@@ -33,7 +34,8 @@ class server_core {
   const server_hooks hooks;
   std::shared_ptr<spdlog::logger> logger;
   metrics_counters metrics;
-  connection_tracker connections;
+  connection_tracker connections;  // connections in their HTTP phase
+  session_registry sessions{ioc};  // WebSocket sessions
   room_registry rooms;
   // The store's thread pool and channels; null without a store. After `rooms`: destroyed first,
   // dropping tasks that still hold rooms while the io_context and counters exist.

@@ -2,17 +2,15 @@
 
 #include <algorithm>
 #include <array>
-#include <tuple>
 #include <exception>
 #include <span>
+#include <utility>
 
-#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_allocator.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <spdlog/logger.h>
 
 #include "net/async_run_on.hpp"
@@ -27,8 +25,6 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
 namespace {
-
-constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
 // The close code we send for each reason we close for (0: no closing handshake of ours).
 std::uint16_t close_code_for(close_reason why) noexcept {
@@ -47,6 +43,29 @@ std::uint16_t close_code_for(close_reason why) noexcept {
   return 0;
 }
 
+// Asio recycles operation memory per thread and hands a recycled block to any operation that
+// fits in it, so the read an idle session waits in could hold a block sized for an HTTP write
+// (~0.7 KiB measured). Reads get blocks of their exact size from the heap instead (Asio treats
+// std::allocator as "no allocator", hence a type of our own).
+template <class T>
+struct exact_allocator {
+  using value_type = T;
+  exact_allocator() noexcept = default;
+  template <class U>
+  exact_allocator(const exact_allocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p); }
+  template <class U>
+  bool operator==(const exact_allocator<U>&) const noexcept {
+    return true;
+  }
+};
+
+template <class Handler>
+auto exact_alloc(Handler h) {
+  return asio::bind_allocator(exact_allocator<void>(), std::move(h));
+}
+
 // Drained closes send what is queued first (the clients lose nothing); the others drop it.
 bool drains_queue(close_reason why) noexcept {
   return why == close_reason::server_shutdown || why == close_reason::room_closed;
@@ -57,18 +76,21 @@ bool drains_queue(close_reason why) noexcept {
 ws_session::ws_session(server_core& core, websocket_stream ws, std::string room_name, peer_info peer)
     : core_(core),
       ws_(std::move(ws)),
-      ex_(ws_.get_executor()),
       room_name_(std::move(room_name)),
       peer_(std::move(peer)),
-      queue_(core.opts.max_queued_bytes),
-      watchdog_(ex_) {}
+      queue_(core.opts.max_queued_bytes) {}
 
-ws_session::~ws_session() = default;
+ws_session::~ws_session() { core_.sessions.remove(*this); }
+
+void ws_session::wake_watchdog(std::shared_ptr<ws_session> s) {
+  auto ex = s->executor();
+  asio::post(ex, [s = std::move(s)] { s->on_watchdog(); });
+}
 
 void ws_session::launch(server_core& core, websocket_stream ws, std::string room_name, peer_info peer) {
   auto s = std::make_shared<ws_session>(core, std::move(ws), std::move(room_name), std::move(peer));
-  auto ex = s->ex_;
-  asio::co_spawn(ex, [s]() { return s->run(); }, log_if_failed(core.log(), "session failed"));
+  auto ex = s->executor();
+  asio::dispatch(ex, [s = std::move(s)] { s->start(); });
 }
 
 void ws_session::deliver(const shared_message& m) {
@@ -76,27 +98,26 @@ void ws_session::deliver(const shared_message& m) {
     case outbound_queue::push_result::queued:
     case outbound_queue::push_result::refused: return;
     case outbound_queue::push_result::wake_writer:
-      asio::post(ex_, [self = shared_from_this()] { self->pump_writer(); });
+      asio::post(executor(), [self = shared_from_this()] { self->pump_writer(); });
       return;
     case outbound_queue::push_result::overflow:
       metrics_counters::add(core_.metrics.queue_overflows);
-      asio::post(ex_, [self = shared_from_this()] { self->request_close(close_reason::overflow); });
+      asio::post(executor(), [self = shared_from_this()] { self->request_close(close_reason::overflow); });
       return;
   }
 }
 
-void ws_session::close(close_reason why) {
-  asio::post(ex_, [self = shared_from_this(), why] { self->request_close(why); });
+void ws_session::shutdown(bool hard) {
+  asio::post(executor(), [self = shared_from_this(), hard] {
+    hard ? self->hard_close() : self->request_close(close_reason::server_shutdown);
+  });
 }
 
-asio::awaitable<void> ws_session::run() {
-  auto self = shared_from_this();
-  auto ticket = core_.connections.add([weak = weak_from_this(), ex = ex_](bool hard) {
-    asio::post(ex, [weak, hard] {
-      if (auto s = weak.lock()) hard ? s->hard_close() : s->request_close(close_reason::server_shutdown);
-    });
-  });
-  tracker_id_ = ticket.id;
+void ws_session::close(close_reason why) {
+  asio::post(executor(), [self = shared_from_this(), why] { self->request_close(why); });
+}
+
+void ws_session::start() {
   metrics_counters::add(core_.metrics.connections);
   metrics_counters::add(core_.metrics.connections_total);
 
@@ -107,81 +128,119 @@ asio::awaitable<void> ws_session::run() {
   ws_.set_option(websocket::stream_base::timeout{websocket::stream_base::none(), websocket::stream_base::none(), false});
   ws_.control_callback([this](websocket::frame_type, beast::string_view) { last_received_ = clock::now(); });
   last_received_ = last_ping_ = clock::now();
+  const bool server_closing = core_.sessions.add(*this);
 
   room_ = core_.rooms.acquire(room_name_);
-  if (!room_ || ticket.closing) request_close(close_reason::server_shutdown);
+  if (!room_ || server_closing) request_close(close_reason::server_shutdown);
   core_.log().debug("msg=\"session opened\" room={} peer={} session={}", quoted(room_name_), peer_.remote,
                     peer_.session_id);
+  if (!room_) {
+    started();
+    return;
+  }
+  async_run_on(
+      room_->strand(), [self = shared_from_this()] { self->room_->join(self); },
+      asio::bind_executor(executor(), [self = shared_from_this()] { self->started(); }));
+}
 
-  if (room_) co_await async_run_on(room_->strand(), [&] { room_->join(self); }, asio::use_awaitable);
+void ws_session::started() {
   on_watchdog();
   writer_started_ = true;
   pump_writer();
+  read_next();
+}
+
+void ws_session::read_next() {
+  ws_.async_read_some(asio::buffer(first_), exact_alloc([self = shared_from_this()](const boost::system::error_code& ec,
+                                                                                    std::size_t n) {
+                        self->on_read_some(ec, n);
+                      }));
+}
+
+void ws_session::on_read_some(const boost::system::error_code& ec, std::size_t n) {
   try {
-    co_await read_loop();
+    read_more(ec, n);
   } catch (...) {
-    core_.log().error("msg=\"session reader failed\" session={}", peer_.session_id);
+    // Only a broken invariant (or no memory) gets here; the session ends, the server goes on.
+    core_.log().error("msg=\"session reader failed\" room={} session={} error={}", quoted(room_name_),
+                      peer_.session_id, quoted(what_of(std::current_exception())));
     hard_close();
+    reader_finished();
   }
+}
+
+void ws_session::read_more(const boost::system::error_code& ec, std::size_t n) {
+  if (rest_) {  // the whole-message read into rest_ has ended
+    const auto data = rest_->data();
+    on_message(ec, std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(data.data()), data.size()), n);
+    return;
+  }
+  if (ec || ws_.is_message_done()) {
+    on_message(ec, std::span<const std::uint8_t>(first_.data(), n), n);
+    return;
+  }
+  rest_ = std::make_unique<beast::flat_buffer>();
+  rest_->commit(asio::buffer_copy(rest_->prepare(n), asio::buffer(first_.data(), n)));
+  ws_.async_read(*rest_, [self = shared_from_this(), n](const boost::system::error_code& ec, std::size_t more) {
+    self->on_read_some(ec, n + more);
+  });
+}
+
+void ws_session::on_message(const boost::system::error_code& ec, std::span<const std::uint8_t> frame, std::size_t n) {
+  if (ec) {
+    on_read_error(ec);
+    reader_finished();
+    return;
+  }
+  last_received_ = clock::now();
+  metrics_counters::add(core_.metrics.messages_in);
+  metrics_counters::add(core_.metrics.bytes_in, n);
+  if (close_requested_ || !room_) {
+    // Closing: what the client still sends is read and dropped until its close frame.
+  } else if (!ws_.got_binary()) {
+    core_.log().warn("msg=\"closing session: text frame\" room={} peer={} session={}", quoted(room_name_),
+                     peer_.remote, peer_.session_id);
+    request_close(close_reason::unsupported_data);
+  } else {
+    // The frame (in first_ or rest_) stays untouched until after_message: no read is pending.
+    async_run_on(
+        room_->strand(), [self = shared_from_this(), frame] { self->frame_close_ = self->room_->on_frame(*self, frame).close; },
+        asio::bind_executor(executor(), [self = shared_from_this()] {
+          if (auto why = std::exchange(self->frame_close_, std::nullopt)) self->request_close(*why);
+          self->after_message();
+        }));
+    return;
+  }
+  after_message();
+}
+
+void ws_session::after_message() {
+  rest_.reset();
+  read_next();
+}
+
+void ws_session::reader_finished() {
+  if (reader_done_) return;
   reader_done_ = true;
-  watchdog_.cancel();
+  rewatch();
   if (writer_done_) {
-    co_await teardown();
+    teardown();
   } else if (!write_in_flight_) {
     writer_finished();  // the writer was idle; it starts the teardown
   }
 }
 
-asio::awaitable<void> ws_session::teardown() {
-  auto self = shared_from_this();
-  if (room_) {
-    co_await async_run_on(room_->strand(), [&] { room_->leave(*this); }, asio::use_awaitable);
-    core_.rooms.release(room_);
+void ws_session::teardown() {
+  if (!room_) {
+    finish();
+    return;
   }
-  finish();
-}
-
-asio::awaitable<void> ws_session::read_loop() {
-  // An idle session waits in a read of at most first_read_bytes into a small array: a dynamic
-  // buffer would have ~1.5 KB prepared for the whole wait (Beast sizes its first read generously),
-  // which is most of an idle connection's memory. A message that does not fit is finished with a
-  // whole-message read into `rest`, which is released again afterwards.
-  constexpr std::size_t first_read_bytes = 192;
-  std::array<std::uint8_t, first_read_bytes> first;
-  beast::flat_buffer rest;
-  for (;;) {
-    auto [ec, n] = co_await ws_.async_read_some(asio::buffer(first), use_nothrow);
-    std::span<const std::uint8_t> frame(first.data(), n);
-    if (!ec && !ws_.is_message_done()) {
-      rest.commit(asio::buffer_copy(rest.prepare(n), asio::buffer(first.data(), n)));
-      std::size_t more = 0;
-      std::tie(ec, more) = co_await ws_.async_read(rest, use_nothrow);
-      n += more;
-      frame = {static_cast<const std::uint8_t*>(rest.data().data()), rest.size()};
-    }
-    if (ec) {
-      on_read_error(ec);
-      break;
-    }
-    last_received_ = clock::now();
-    metrics_counters::add(core_.metrics.messages_in);
-    metrics_counters::add(core_.metrics.bytes_in, n);
-    if (close_requested_ || !room_) {
-      // Closing: what the client still sends is read and dropped until its close frame.
-    } else if (!ws_.got_binary()) {
-      core_.log().warn("msg=\"closing session: text frame\" room={} peer={} session={}", quoted(room_name_),
-                       peer_.remote, peer_.session_id);
-      request_close(close_reason::unsupported_data);
-    } else {
-      frame_outcome out;
-      co_await async_run_on(room_->strand(), [&] { out = room_->on_frame(*this, frame); }, asio::use_awaitable);
-      if (out.close) request_close(*out.close);
-    }
-    if (rest.capacity() != 0) {
-      rest.clear();
-      rest.shrink_to_fit();
-    }
-  }
+  async_run_on(
+      room_->strand(), [self = shared_from_this()] { self->room_->leave(*self); },
+      asio::bind_executor(executor(), [self = shared_from_this()] {
+        self->core_.rooms.release(self->room_);
+        self->finish();
+      }));
 }
 
 void ws_session::on_read_error(const boost::system::error_code& ec) {
@@ -250,35 +309,34 @@ void ws_session::on_written(const boost::system::error_code& ec, std::size_t n) 
 void ws_session::writer_finished() {
   if (writer_done_) return;
   writer_done_ = true;
-  watchdog_.cancel();
-  if (reader_done_) {
-    asio::co_spawn(ex_, teardown(), log_if_failed(core_.log(), "session teardown failed"));
-  }
+  rewatch();
+  if (reader_done_) teardown();
 }
 
-void ws_session::on_watchdog() {
+ws_session::clock::time_point ws_session::next_deadline(clock::time_point now) {
   const auto& opts = core_.opts;
+  if (reader_done_ && writer_done_) return clock::time_point::max();  // the session is over
+  if (hard_closed_) return clock::time_point::max();                   // the loops are finishing
+  if (close_requested_ || reader_done_ || writer_done_) {
+    if (close_deadline_ == clock::time_point{}) close_deadline_ = now + opts.close_timeout;
+    return close_deadline_;
+  }
+  return std::min(last_received_ + opts.idle_timeout, std::max(last_received_, last_ping_) + opts.ping_interval);
+}
+
+void ws_session::rewatch() { registry_hook_.set_due(next_deadline(clock::now())); }
+
+void ws_session::on_watchdog() {
   for (;;) {
-    if (reader_done_ && writer_done_) return;  // the session is over: let go of it
     const auto now = clock::now();
-    const bool ending = close_requested_ || reader_done_ || writer_done_;
-    clock::time_point deadline;
-    if (hard_closed_) {
-      deadline = clock::time_point::max();  // the loops are finishing
-    } else if (ending) {
-      if (close_deadline_ == clock::time_point{}) close_deadline_ = now + opts.close_timeout;
-      deadline = close_deadline_;
-    } else {
-      deadline = std::min(last_received_ + opts.idle_timeout, std::max(last_received_, last_ping_) + opts.ping_interval);
-    }
+    const auto deadline = next_deadline(now);
     if (now < deadline) {
-      watchdog_.expires_at(deadline);
-      watchdog_.async_wait([self = shared_from_this()](const boost::system::error_code&) { self->on_watchdog(); });
+      registry_hook_.set_due(deadline);
       return;
     }
-    if (ending) {
+    if (close_requested_ || reader_done_ || writer_done_) {
       hard_close();
-    } else if (now >= last_received_ + opts.idle_timeout) {
+    } else if (now >= last_received_ + core_.opts.idle_timeout) {
       core_.log().info("msg=\"closing session: idle\" room={} peer={} session={}", quoted(room_name_), peer_.remote,
                        peer_.session_id);
       note_reason(close_reason::idle_timeout);
@@ -307,16 +365,17 @@ void ws_session::request_close(close_reason why) {
                      quoted(room_name_), peer_.remote, peer_.session_id, core_.opts.max_queued_bytes);
   }
   pump_writer();
-  watchdog_.cancel();
+  rewatch();
 }
 
 void ws_session::hard_close() {
   if (hard_closed_) return;
   hard_closed_ = true;
   queue_.shut(true);
-  beast::get_lowest_layer(ws_).close();
+  boost::system::error_code ignored;
+  beast::get_lowest_layer(ws_).close(ignored);
   pump_writer();  // an idle writer ends now; a busy one when its write fails
-  watchdog_.cancel();
+  rewatch();
 }
 
 void ws_session::finish() {
@@ -337,7 +396,7 @@ void ws_session::finish() {
       core_.log().error("msg=\"on_disconnect failed\" session={}", peer_.session_id);
     }
   }
-  core_.connections.remove(tracker_id_);
+  core_.sessions.remove(*this);
 }
 
 }  // namespace yws::net::detail

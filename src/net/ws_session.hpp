@@ -1,17 +1,19 @@
-// One WebSocket client of a room: a reader coroutine, a writer handler chain and a watchdog timer on the
-// stream's executor, and a bounded outbound queue the room fills.
+// One WebSocket client of a room: a reader and a writer (chains of completion handlers) and a
+// watchdog timer on the stream's executor, and a bounded outbound queue the room fills.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 
 #include "net/outbound_queue.hpp"
+#include "net/session_registry.hpp"
 #include "yws/net/hooks.hpp"
 #include "yws/net/server.hpp"
 
@@ -30,7 +32,12 @@ class server_core;
 //
 // Thread safety: deliver() and close() may be called from any thread; everything else runs on
 // the stream's executor (a strand).
-// Lifetime: shared; kept alive by its coroutines, the room's member list and posted handlers.
+// Lifetime: shared; kept alive by its pending operations, the room's member list and posted
+// handlers.
+//
+// No coroutines: an idle connection is the memory a server pays for most, and a coroutine frame
+// waiting in a read costs more than the session itself; the reader, writer and watchdog are
+// handler chains, and an idle session holds one pending read and one timer wait.
 class ws_session : public std::enable_shared_from_this<ws_session> {
  public:
   ws_session(server_core& core, websocket_stream ws, std::string room_name, peer_info peer);
@@ -45,23 +52,39 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   void close(close_reason why);
   const peer_info& peer() const noexcept { return peer_; }
 
+  // Server shutdown: a graceful close (after the queue), or closing the socket when hard.
+  void shutdown(bool hard);
+  // Posts the watchdog's look to the session's executor (called by the session registry).
+  static void wake_watchdog(std::shared_ptr<ws_session> s);
+
  private:
   using clock = std::chrono::steady_clock;
 
-  boost::asio::awaitable<void> run();
-  boost::asio::awaitable<void> read_loop();
-  // The writer is a chain of completion handlers rather than a coroutine: one write per message,
-  // no timer to wake it, and an idle session holds no writer frame. pump_writer() starts the next
-  // write (or the closing handshake) unless one is in flight.
+  // Registers the session, joins the room, then starts the reader, writer and watchdog.
+  void start();
+  void started();
+  // The reader: one message at a time; the next read starts after the room has handled the
+  // message, so a client that floods is slowed by TCP flow control.
+  void read_next();
+  void on_read_some(const boost::system::error_code& ec, std::size_t n);
+  void read_more(const boost::system::error_code& ec, std::size_t n);
+  void on_message(const boost::system::error_code& ec, std::span<const std::uint8_t> frame, std::size_t n);
+  void after_message();
+  void reader_finished();
+  // The writer: pump_writer() starts the next write (or the closing handshake) unless one is in
+  // flight; no timer wakes it and an idle session holds nothing for it.
   void pump_writer();
   void on_written(const boost::system::error_code& ec, std::size_t n);
   void writer_finished();
   // Leaves the room and reports the end; run by whichever of reader and writer ends last.
-  boost::asio::awaitable<void> teardown();
-  // The watchdog is a plain timer handler rather than a coroutine (an idle session then holds
-  // two coroutine frames, not five). It re-arms itself; other code makes it look again with
-  // watchdog_.cancel(), never by calling this (which would cancel the pending wait).
+  void teardown();
+  // The watchdog: acts on a passed deadline (ping, idle close, closing-handshake timeout) and
+  // tells the wheel when to wake it next. rewatch() only updates that time, for code that moved
+  // a deadline (a close request, the end of the reader or writer).
   void on_watchdog();
+  void rewatch();
+  clock::time_point next_deadline(clock::time_point now);
+  session_executor executor() { return ws_.get_executor(); }
   void on_read_error(const boost::system::error_code& ec);
   void request_close(close_reason why);
   void hard_close();
@@ -73,13 +96,21 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
 
   server_core& core_;
   websocket_stream ws_;
-  boost::asio::any_io_executor ex_;
   std::string room_name_;
   peer_info peer_;
   std::shared_ptr<room> room_;
   outbound_queue queue_;
-  boost::asio::steady_timer watchdog_;  // the watchdog's next deadline; cancel() makes it look again
-  std::uint64_t tracker_id_ = 0;
+  friend class session_registry;
+  session_hook registry_hook_;  // the session's place in core_.sessions
+  // An idle session waits in a read of at most first_read_bytes into this array: a dynamic buffer
+  // would have ~1.5 KB prepared for the whole wait (Beast sizes its first read generously). 64
+  // bytes hold a keystroke's update or a sync step 1; a message that does not fit (awareness
+  // states with cursors, pastes) is finished with a whole-message read into rest_, which exists
+  // only until the message has been handled.
+  static constexpr std::size_t first_read_bytes = 64;
+  std::array<std::uint8_t, first_read_bytes> first_;
+  std::unique_ptr<boost::beast::flat_buffer> rest_;
+  std::optional<close_reason> frame_close_;  // the room's verdict on the message being handled
 
   std::optional<close_reason> close_requested_;
   std::optional<close_reason> reason_;  // the first cause of the end, for metrics and hooks

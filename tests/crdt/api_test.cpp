@@ -332,6 +332,12 @@ TEST(Transactions, RevisionMovesWithEveryEditAndAppliedUpdate) {
   const std::vector<std::uint8_t> junk{0x01, 0x05};
   EXPECT_FALSE(apply_update_v1(b, junk));
   EXPECT_EQ(b.revision(), r1);
+  // Neither does an empty update (what a client with an empty doc sends as its sync step 2), so
+  // the server's shared step 2 survives every client that joins.
+  doc empty(with_client(3));
+  ASSERT_TRUE(apply_update_v1(b, encode_state_as_update_v1(empty)));
+  EXPECT_EQ(b.revision(), r1);
+  ASSERT_TRUE(b.has_pending());
   ASSERT_TRUE(apply_update_v1(b, first));
   EXPECT_NE(b.revision(), r1);
   auto r2 = b.revision();

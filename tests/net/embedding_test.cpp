@@ -48,29 +48,31 @@ class embedder {
  private:
   asio::awaitable<void> accept_loop() {
     for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(asio::any_io_executor(asio::make_strand(ioc_)), use_nothrow);
+      // A socket on a strand of its own, of the type yws sessions run on.
+      auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), use_nothrow);
       if (ec) co_return;
-      asio::co_spawn(socket.get_executor(), serve(beast::tcp_stream(std::move(socket))), asio::detached);
+      auto ex = socket.get_executor();
+      asio::co_spawn(ex, serve(std::move(socket)), asio::detached);
     }
   }
 
-  asio::awaitable<void> serve(beast::tcp_stream stream) {
+  asio::awaitable<void> serve(websocket_socket socket) {
     beast::flat_buffer buffer;
     http::request<http::string_body> req;
-    auto [ec, n] = co_await http::async_read(stream, buffer, req, use_nothrow);
+    auto [ec, n] = co_await http::async_read(socket, buffer, req, use_nothrow);
     if (ec) co_return;
     if (!beast::websocket::is_upgrade(req) || !req.target().starts_with("/collab/")) {
       http::response<http::string_body> res{http::status::ok, req.version()};
       res.body() = "hello from the embedder\n";
       res.prepare_payload();
-      co_await http::async_write(stream, res, use_nothrow);
+      co_await http::async_write(socket, res, use_nothrow);
       co_return;
     }
     if (mode_ == mode::handle_upgrade) {
-      srv_.handle_upgrade(std::move(stream), std::move(req));
+      srv_.handle_upgrade(beast::tcp_stream(tcp::socket(std::move(socket))), std::move(req));
       co_return;
     }
-    websocket_stream ws(std::move(stream));
+    websocket_stream ws(std::move(socket));
     auto [aec] = co_await ws.async_accept(req, use_nothrow);
     if (aec) co_return;
     auto ok = srv_.serve_websocket(std::move(ws), req.target());
@@ -131,10 +133,10 @@ TEST(Embedding, UpgradeRequestsAreHandled) {
 TEST(Embedding, ServeWebsocketRejectsInvalidRoomsAndAStoppedServer) {
   server srv(embedded_options());
   asio::io_context ioc;
-  websocket_stream ws(ioc);
+  websocket_stream ws(asio::make_strand(ioc));
   EXPECT_EQ(srv.serve_websocket(std::move(ws), "/room").error(), make_error_code(errc::rejected));
   ASSERT_TRUE(srv.start());
-  websocket_stream ws2(ioc);
+  websocket_stream ws2(asio::make_strand(ioc));
   EXPECT_EQ(srv.serve_websocket(std::move(ws2), "/").error(), make_error_code(errc::invalid_argument));
 }
 
