@@ -102,7 +102,10 @@ asio::awaitable<void> serve_http(std::shared_ptr<http_connection> c) {
       if (auto conn = weak.lock(); conn && !conn->handed_over) conn->stream.close();
     });
   });
-  while (!ticket.closing) {
+  // ticket.closing: stop() had begun when this connection was added. A stop() that begins later
+  // closes the stream (the closer above), which ends the read; accepting covers the request that
+  // was being answered meanwhile.
+  while (!ticket.closing && core.accepting.load()) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(max_header_bytes);
     parser.body_limit(max_body_bytes);

@@ -191,8 +191,8 @@ void room::greet(ws_session& s) {
 }
 
 room::member* room::find(const ws_session& s) {
-  auto it = std::find_if(members_.begin(), members_.end(), [&](const member& m) { return m.session.get() == &s; });
-  return it == members_.end() ? nullptr : &*it;
+  if (s.room_slot >= members_.size() || members_[s.room_slot].session.get() != &s) return nullptr;
+  return &members_[s.room_slot];
 }
 
 void room::join(const std::shared_ptr<ws_session>& s) {
@@ -203,6 +203,7 @@ void room::join(const std::shared_ptr<ws_session>& s) {
     if (setup_ != setup_state::ok && setup_ != setup_state::loading) return;
     ++grace_generation_;
     grace_timer_.cancel();
+    s->room_slot = members_.size();
     members_.push_back(member{s, false, 0, {}});
     joined = true;
     if (ready_now) greet(*s);  // else once loaded
@@ -220,6 +221,7 @@ void room::leave(const ws_session& s) {
   auto keep = std::move(it->session);
   *it = std::move(members_.back());
   members_.pop_back();
+  if (it != members_.data() + members_.size()) it->session->room_slot = s.room_slot;  // the moved member
   if (controlled.empty() || !awareness_) return;
   guarded([&] { awareness_->remove_states(controlled.ids(), &s, server_core::now()); });
 }

@@ -52,6 +52,11 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   void close(close_reason why);
   const peer_info& peer() const noexcept { return peer_; }
 
+  // The session's index in its room's member list, so that the room finds the member of every
+  // frame in O(1), not by a search of a list that may hold thousands. Read and written by the
+  // room, on its strand only; a stale value is harmless (the room checks the entry it names).
+  std::size_t room_slot = SIZE_MAX;
+
   // Server shutdown: a graceful close (after the queue), or closing the socket when hard.
   void shutdown(bool hard);
   // Posts the watchdog's look to the session's executor (called by the session registry).

@@ -2,6 +2,10 @@
 // convergence, echo, awareness, room isolation and the handshake ordering guarantee.
 #include "yws/net/server.hpp"
 
+#include <memory>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "net/sync_client.hpp"
@@ -266,6 +270,38 @@ TEST(ServerSync, RoomNamesArePercentDecodedPathsWithoutQuery) {
   ASSERT_EQ(raw.connect(ts.port(), "/notes/a%20b?token=x"), 101);
   ASSERT_TRUE(raw.read().has_value());  // the greeting: the room exists
   EXPECT_EQ(ts.srv.room_names(), std::vector<std::string>{"notes/a b"});
+}
+
+// The room finds a frame's member by an index kept in the session: members that leave from the
+// middle, the end and the front must leave every other member found (its updates applied and
+// relayed, its awareness removed when it goes).
+TEST(ServerSync, MembersAreFoundAfterOthersLeaveFromAnyPlace) {
+  test_server ts;
+  std::vector<std::unique_ptr<sync_client>> c;
+  for (std::uint64_t id = 1; id <= 5; ++id) {
+    c.push_back(std::make_unique<sync_client>(id));
+    ASSERT_TRUE(c.back()->join(ts.port(), "slots"));
+  }
+  ASSERT_TRUE(c[2]->ws.close());  // the middle
+  ASSERT_TRUE(c[4]->ws.close());  // the end
+  ASSERT_TRUE(c[0]->ws.close());  // the front
+  ASSERT_TRUE(eventually([&] { return ts.srv.metrics().connections == 2; }));  // they have left
+  for (auto i : {1, 3}) c[i]->set_awareness(user("stays " + std::to_string(i)));
+  c[1]->doc.get_text("t").insert(0, "b");
+  c[3]->doc.get_text("t").insert(0, "d");
+  for (auto i : {1, 3}) {
+    ASSERT_TRUE(c[i]->pump_until([&] { return text_of(c[i]->doc).size() == 2; }));
+    ASSERT_TRUE(c[i]->pump_until([&] { return c[i]->awareness.state(2) && c[i]->awareness.state(4); }));
+  }
+  sync_client late(6);
+  ASSERT_TRUE(late.join(ts.port(), "slots"));
+  late.doc.get_text("t").insert(0, "f");
+  ASSERT_TRUE(c[1]->pump_until([&] { return text_of(c[1]->doc).size() == 3; }));
+  ASSERT_TRUE(c[3]->ws.close());
+  ASSERT_TRUE(c[1]->pump_until([&] { return c[1]->awareness.state(4) == nullptr; }, 1s));
+  std::string on_server;
+  ASSERT_TRUE(ts.with_room("slots", [&](room_access& r) { on_server = r.doc().get_text("t").to_string(); }));
+  EXPECT_EQ(on_server, text_of(c[1]->doc));
 }
 
 }  // namespace
