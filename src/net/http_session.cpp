@@ -72,7 +72,7 @@ http_response route(server_core& core, const http_request& req) {
 }
 
 // Answers an upgrade request with an error and ends the connection.
-asio::awaitable<void> reject(server_core& core, beast::tcp_stream& stream, const http_request& req,
+asio::awaitable<void> reject(server_core& core, http_stream& stream, const http_request& req,
                              http::status status, std::string body) {
   metrics_counters::add(core.metrics.http_rejected);
   auto res = make_response(core, req, status, std::move(body));
@@ -85,11 +85,11 @@ asio::awaitable<void> reject(server_core& core, beast::tcp_stream& stream, const
 
 // One accepted connection in its HTTP phase.
 struct http_connection {
-  http_connection(server_core& c, asio::ip::tcp::socket socket)
+  http_connection(server_core& c, websocket_socket socket)
       : core(c), stream(std::move(socket)), peer{c.next_session_id(), remote_of(stream.socket())} {}
 
   server_core& core;
-  beast::tcp_stream stream;
+  http_stream stream;
   beast::flat_buffer buffer;
   peer_info peer;
   bool handed_over = false;  // the stream now belongs to a WebSocket session
@@ -142,10 +142,6 @@ asio::awaitable<void> serve_http(std::shared_ptr<http_connection> c) {
   core.connections.remove(ticket.id);
 }
 
-}  // namespace
-
-namespace {
-
 template <class Socket>
 std::string remote_of_socket(const Socket& socket) {
   beast::error_code ec;
@@ -154,9 +150,8 @@ std::string remote_of_socket(const Socket& socket) {
   return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
-// The same connection on a socket typed for sessions (see session_executor), on the strand the
-// HTTP phase ran on. The descriptor moves between the two socket objects (Asio sockets of
-// different executor types cannot be moved into each other).
+}  // namespace
+
 result<websocket_socket> to_session_socket(server_core& core, asio::ip::tcp::socket socket) {
   const auto* strand = socket.get_executor().target<session_executor>();
   websocket_socket out(strand ? *strand : asio::make_strand(core.ioc));
@@ -173,18 +168,16 @@ result<websocket_socket> to_session_socket(server_core& core, asio::ip::tcp::soc
   return out;
 }
 
-}  // namespace
-
 std::string remote_of(const asio::ip::tcp::socket& socket) { return remote_of_socket(socket); }
 std::string remote_of(const websocket_socket& socket) { return remote_of_socket(socket); }
 
-void launch_http_connection(server_core& core, asio::ip::tcp::socket socket) {
+void launch_http_connection(server_core& core, websocket_socket socket) {
   auto c = std::make_shared<http_connection>(core, std::move(socket));
   auto ex = c->stream.get_executor();
   asio::co_spawn(ex, serve_http(std::move(c)), log_if_failed(core.log(), "http connection failed"));
 }
 
-asio::awaitable<void> upgrade_to_websocket(server_core& core, beast::tcp_stream stream, http_request req,
+asio::awaitable<void> upgrade_to_websocket(server_core& core, http_stream stream, http_request req,
                                            peer_info peer) {
   auto name = room_name_from_target(req.target(), core.opts.max_room_name_bytes);
   if (!name) {
@@ -217,15 +210,9 @@ asio::awaitable<void> upgrade_to_websocket(server_core& core, beast::tcp_stream 
   }
 
   // The session runs over the plain socket (see websocket_stream); Beast's own handshake timer
-  // bounds the handshake instead of the tcp_stream's.
+  // bounds the handshake instead of the stream's.
   stream.expires_never();
-  auto socket = to_session_socket(core, stream.release_socket());
-  if (!socket) {
-    core.log().warn("msg=\"upgrade failed\" room={} peer={} error={}", quoted(*name), peer.remote,
-                    quoted(socket.error().message()));
-    co_return;
-  }
-  websocket_stream ws(std::move(*socket));
+  websocket_stream ws(stream.release_socket());
   ws.set_option(websocket::stream_base::timeout{core.opts.handshake_timeout, websocket::stream_base::none(), false});
   // Browsers fail a handshake that offered subprotocols (e.g. a token) if none is echoed, so the
   // first offered one is accepted; yws itself gives them no meaning.

@@ -66,7 +66,8 @@ void listener::close() {
 asio::awaitable<void> listener::accept_loop() {
   asio::steady_timer backoff(strand_);
   for (;;) {
-    auto [ec, socket] = co_await acceptor_.async_accept(asio::any_io_executor(asio::make_strand(core_.ioc)), use_nothrow);
+    // Each connection on a strand of its own, of the concrete type sessions run on.
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(core_.ioc), use_nothrow);
     if (!acceptor_.is_open()) co_return;
     if (ec) {
       // Out of file descriptors and the like: wait a little instead of spinning.

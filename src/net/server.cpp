@@ -195,8 +195,15 @@ result<void> server::serve_websocket(websocket_stream&& ws, std::string_view tar
 void server::handle_upgrade(boost::beast::tcp_stream stream, http_request request) {
   auto& core = *core_;
   peer_info peer{core.next_session_id(), detail::remote_of(stream.socket())};
-  auto ex = stream.get_executor();
-  asio::co_spawn(ex, detail::upgrade_to_websocket(core, std::move(stream), std::move(request), std::move(peer)),
+  auto socket = detail::to_session_socket(core, stream.release_socket());
+  if (!socket) {
+    core.log().warn("msg=\"upgrade failed\" peer={} error={}", peer.remote, detail::quoted(socket.error().message()));
+    return;
+  }
+  detail::http_stream session_stream(std::move(*socket));
+  auto ex = session_stream.get_executor();
+  asio::co_spawn(ex,
+                 detail::upgrade_to_websocket(core, std::move(session_stream), std::move(request), std::move(peer)),
                  detail::log_if_failed(core.log(), "upgrade failed"));
 }
 
