@@ -97,7 +97,7 @@ result<void> server::start() {
   }
   st.started = true;
   st.work.emplace(core.ioc.get_executor());
-  core.sessions.start(detail::session_registry::tick_for(
+  core.sessions.start(core.ioc, detail::session_registry::tick_for(
       std::min({core.opts.ping_interval, core.opts.idle_timeout, core.opts.close_timeout})));
   core.accepting = true;
   if (st.listener) st.listener->start();
@@ -165,6 +165,9 @@ void server::stop() {
   // still run, so the rooms' completions find their strands.
   if (core.store) (void)core.store->drain_and_join(clock::now() + core.opts.shutdown_timeout);
   // 4. The threads end when the io_context runs out of work; stop() it if something lingers.
+  // A session that an embedder handed over after the waits above is not watched any more: close
+  // its socket now (sessions added from here on are told to do so themselves).
+  core.sessions.close_all(true);
   core.sessions.stop();
   st.work.reset();
   if (!st.threads_running->wait_until(clock::now() + core.opts.close_timeout)) {

@@ -27,7 +27,10 @@ class server_core {
  public:
   server_core(server_options options, server_hooks hooks);
 
-  // First, so it is destroyed last: handlers it destroys may own rooms and sessions, whose
+  // Before the io_context, so destroyed after it: the sessions that handlers the context destroys
+  // release still leave the registry.
+  session_registry sessions;  // WebSocket sessions
+  // Next, so it is destroyed almost last: handlers it destroys may own rooms and sessions, whose
   // timers need its services.
   boost::asio::io_context ioc;
   const server_options opts;
@@ -35,7 +38,6 @@ class server_core {
   std::shared_ptr<spdlog::logger> logger;
   metrics_counters metrics;
   connection_tracker connections;  // connections in their HTTP phase
-  session_registry sessions{ioc};  // WebSocket sessions
   room_registry rooms;
   // The store's thread pool and channels; null without a store. After `rooms`: destroyed first,
   // dropping tasks that still hold rooms while the io_context and counters exist.

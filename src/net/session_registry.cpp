@@ -12,20 +12,21 @@ session_registry::clock::duration session_registry::tick_for(clock::duration sho
   return std::clamp<clock::duration>(shortest / 4, std::chrono::milliseconds(5), std::chrono::seconds(1));
 }
 
-void session_registry::start(clock::duration tick) {
+void session_registry::start(boost::asio::io_context& ioc, clock::duration tick) {
   std::lock_guard lock(mu_);
   tick_ = tick;
-  stopped_ = false;
+  timer_.emplace(ioc);
   arm();
 }
 
 void session_registry::stop() {
   std::lock_guard lock(mu_);
-  stopped_ = true;
-  timer_.cancel();
+  admission_ = admission::close_now;
+  // The pending wait completes (aborted) and finds the registry stopped.
+  timer_.reset();
 }
 
-bool session_registry::add(ws_session& s) {
+session_registry::admission session_registry::add(ws_session& s) {
   std::lock_guard lock(mu_);
   auto& h = s.registry_hook_;
   if (!h.linked) {
@@ -36,7 +37,7 @@ bool session_registry::add(ws_session& s) {
     head_ = &s;
     ++size_;
   }
-  return closing_;
+  return admission_;
 }
 
 void session_registry::remove(ws_session& s) noexcept {
@@ -54,7 +55,7 @@ void session_registry::close_all(bool hard) {
   std::vector<std::shared_ptr<ws_session>> sessions;
   {
     std::lock_guard lock(mu_);
-    closing_ = true;
+    if (admission_ != admission::close_now) admission_ = hard ? admission::close_now : admission::close;
     sessions.reserve(size_);
     for (ws_session* s = head_; s; s = s->registry_hook_.next) {
       if (auto alive = s->weak_from_this().lock()) sessions.push_back(std::move(alive));
@@ -75,17 +76,17 @@ std::size_t session_registry::size() const {
   return size_;
 }
 
-// Requires: mu_ held.
+// Requires: mu_ held, timer_ set.
 void session_registry::arm() {
-  timer_.expires_after(tick_);
-  timer_.async_wait([this](const boost::system::error_code&) { on_tick(); });
+  timer_->expires_after(tick_);
+  timer_->async_wait([this](const boost::system::error_code&) { on_tick(); });
 }
 
 void session_registry::on_tick() {
   std::vector<std::shared_ptr<ws_session>> due_now;
   {
     std::lock_guard lock(mu_);
-    if (stopped_) return;
+    if (!timer_) return;  // stopped
     const std::int64_t now = clock::now().time_since_epoch().count();
     for (ws_session* s = head_; s; s = s->registry_hook_.next) {
       auto& due = s->registry_hook_.due;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -41,22 +42,32 @@ struct session_hook {
 //
 // Thread safety: every member may be called from any thread; the tick runs on any thread of the
 // io_context. Wake-ups and close requests are posted to each session's own executor.
-// Lifetime: owned by the server core; start() before the first session, stop() after the last
-// has finished. A session removes itself when it is destroyed, so the list never holds a dangling
-// session, and only sessions that still have an owner are woken or closed.
+// Lifetime: owned by the server core, and destroyed after its io_context: a session that the
+// context's destructor releases still removes itself from the list. start() before the first
+// session, stop() after the last has finished. A session removes itself when it is destroyed, so
+// the list never holds a dangling session, and only sessions that still have an owner are woken
+// or closed.
 class session_registry {
  public:
   using clock = std::chrono::steady_clock;
 
-  explicit session_registry(boost::asio::io_context& ioc) : timer_(ioc) {}
+  session_registry() = default;
   session_registry(const session_registry&) = delete;
   session_registry& operator=(const session_registry&) = delete;
 
-  void start(clock::duration tick);
+  // Starts the tick on `ioc`. stop() must run before `ioc` is destroyed (the timer is its).
+  void start(boost::asio::io_context& ioc, clock::duration tick);
+  // Stops the tick and destroys its timer; sessions added from now on are told to close at once.
   void stop();
 
-  // Adds a session; true when close_all() has already run (the session must close at once).
-  [[nodiscard]] bool add(ws_session& s);
+  // How an added session must begin.
+  enum class admission {
+    open,            // as usual
+    close,           // close_all(false) has run: close gracefully at once
+    close_now,       // close_all(true) or stop() has run: close the socket at once
+  };
+  // Adds a session (idempotent).
+  [[nodiscard]] admission add(ws_session& s);
   void remove(ws_session& s) noexcept;
 
   // Asks every session to end: gracefully (hard = false: close handshake after its queue) or at
@@ -77,10 +88,9 @@ class session_registry {
   std::condition_variable empty_;
   ws_session* head_ = nullptr;
   std::size_t size_ = 0;
-  bool closing_ = false;
-  bool stopped_ = true;
+  admission admission_ = admission::open;
   clock::duration tick_{};
-  boost::asio::steady_timer timer_;
+  std::optional<boost::asio::steady_timer> timer_;  // while started
 };
 
 }  // namespace yws::net::detail

@@ -84,13 +84,13 @@ ws_session::~ws_session() { core_.sessions.remove(*this); }
 
 void ws_session::wake_watchdog(std::shared_ptr<ws_session> s) {
   auto ex = s->executor();
-  asio::post(ex, [s = std::move(s)] { s->on_watchdog(); });
+  asio::post(ex, [s = std::move(s)] { s->guarded([&] { s->on_watchdog(); }); });
 }
 
 void ws_session::launch(server_core& core, websocket_stream ws, std::string room_name, peer_info peer) {
   auto s = std::make_shared<ws_session>(core, std::move(ws), std::move(room_name), std::move(peer));
   auto ex = s->executor();
-  asio::dispatch(ex, [s = std::move(s)] { s->start(); });
+  asio::dispatch(ex, [s = std::move(s)] { s->guarded([&] { s->start(); }); });
 }
 
 void ws_session::deliver(const shared_message& m) {
@@ -98,23 +98,25 @@ void ws_session::deliver(const shared_message& m) {
     case outbound_queue::push_result::queued:
     case outbound_queue::push_result::refused: return;
     case outbound_queue::push_result::wake_writer:
-      asio::post(executor(), [self = shared_from_this()] { self->pump_writer(); });
+      asio::post(executor(), [self = shared_from_this()] { self->guarded([&] { self->pump_writer(); }); });
       return;
     case outbound_queue::push_result::overflow:
       metrics_counters::add(core_.metrics.queue_overflows);
-      asio::post(executor(), [self = shared_from_this()] { self->request_close(close_reason::overflow); });
+      asio::post(executor(), [self = shared_from_this()] {
+        self->guarded([&] { self->request_close(close_reason::overflow); });
+      });
       return;
   }
 }
 
 void ws_session::shutdown(bool hard) {
   asio::post(executor(), [self = shared_from_this(), hard] {
-    hard ? self->hard_close() : self->request_close(close_reason::server_shutdown);
+    self->guarded([&] { hard ? self->hard_close() : self->request_close(close_reason::server_shutdown); });
   });
 }
 
 void ws_session::close(close_reason why) {
-  asio::post(executor(), [self = shared_from_this(), why] { self->request_close(why); });
+  asio::post(executor(), [self = shared_from_this(), why] { self->guarded([&] { self->request_close(why); }); });
 }
 
 void ws_session::start() {
@@ -128,10 +130,11 @@ void ws_session::start() {
   ws_.set_option(websocket::stream_base::timeout{websocket::stream_base::none(), websocket::stream_base::none(), false});
   ws_.control_callback([this](websocket::frame_type, beast::string_view) { last_received_ = clock::now(); });
   last_received_ = last_ping_ = clock::now();
-  const bool server_closing = core_.sessions.add(*this);
+  const auto admission = core_.sessions.add(*this);
 
   room_ = core_.rooms.acquire(room_name_);
-  if (!room_ || server_closing) request_close(close_reason::server_shutdown);
+  if (!room_ || admission != session_registry::admission::open) request_close(close_reason::server_shutdown);
+  if (admission == session_registry::admission::close_now) hard_close();
   core_.log().debug("msg=\"session opened\" room={} peer={} session={}", quoted(room_name_), peer_.remote,
                     peer_.session_id);
   if (!room_) {
@@ -140,7 +143,7 @@ void ws_session::start() {
   }
   async_run_on(
       room_->strand(), [self = shared_from_this()] { self->room_->join(self); },
-      asio::bind_executor(executor(), [self = shared_from_this()] { self->started(); }));
+      asio::bind_executor(executor(), [self = shared_from_this()] { self->guarded([&] { self->started(); }); }));
 }
 
 void ws_session::started() {
@@ -155,18 +158,12 @@ void ws_session::read_next() {
                                                                                     std::size_t n) {
                         self->on_read_some(ec, n);
                       }));
+  read_in_flight_ = true;  // after the call: a throwing initiation leaves no read pending
 }
 
 void ws_session::on_read_some(const boost::system::error_code& ec, std::size_t n) {
-  try {
-    read_more(ec, n);
-  } catch (...) {
-    // Only a broken invariant (or no memory) gets here; the session ends, the server goes on.
-    core_.log().error("msg=\"session reader failed\" room={} session={} error={}", quoted(room_name_),
-                      peer_.session_id, quoted(what_of(std::current_exception())));
-    hard_close();
-    reader_finished();
-  }
+  read_in_flight_ = false;
+  guarded([&] { read_more(ec, n); });
 }
 
 void ws_session::read_more(const boost::system::error_code& ec, std::size_t n) {
@@ -184,6 +181,7 @@ void ws_session::read_more(const boost::system::error_code& ec, std::size_t n) {
   ws_.async_read(*rest_, [self = shared_from_this(), n](const boost::system::error_code& ec, std::size_t more) {
     self->on_read_some(ec, n + more);
   });
+  read_in_flight_ = true;
 }
 
 void ws_session::on_message(const boost::system::error_code& ec, std::span<const std::uint8_t> frame, std::size_t n) {
@@ -206,8 +204,10 @@ void ws_session::on_message(const boost::system::error_code& ec, std::span<const
     async_run_on(
         room_->strand(), [self = shared_from_this(), frame] { self->frame_close_ = self->room_->on_frame(*self, frame).close; },
         asio::bind_executor(executor(), [self = shared_from_this()] {
-          if (auto why = std::exchange(self->frame_close_, std::nullopt)) self->request_close(*why);
-          self->after_message();
+          self->guarded([&] {
+            if (auto why = std::exchange(self->frame_close_, std::nullopt)) self->request_close(*why);
+            self->after_message();
+          });
         }));
     return;
   }
@@ -239,8 +239,23 @@ void ws_session::teardown() {
       room_->strand(), [self = shared_from_this()] { self->room_->leave(*self); },
       asio::bind_executor(executor(), [self = shared_from_this()] {
         self->core_.rooms.release(self->room_);
-        self->finish();
+        self->guarded([&] { self->finish(); });
       }));
+}
+
+void ws_session::failed() noexcept {
+  // Only a broken invariant (or no memory) gets here. The session ends as if its connection was
+  // lost; the server and the room go on.
+  try {
+    core_.log().error("msg=\"session failed\" room={} session={} error={}", quoted(room_name_), peer_.session_id,
+                      quoted(what_of(std::current_exception())));
+    note_reason(close_reason::connection_lost);
+    hard_close();
+    if (!read_in_flight_) reader_finished();
+    if (!write_in_flight_) writer_finished();
+  } catch (...) {
+    // Nothing more can be done for it; its socket is closed if hard_close() got that far.
+  }
 }
 
 void ws_session::on_read_error(const boost::system::error_code& ec) {
@@ -272,10 +287,12 @@ void ws_session::pump_writer() {
     return;
   }
   if (auto m = queue_.pop()) {
-    write_in_flight_ = true;
     writing_ = std::move(m);
     ws_.async_write(asio::buffer(*writing_), [self = shared_from_this()](const boost::system::error_code& ec,
-                                                                         std::size_t n) { self->on_written(ec, n); });
+                                                                         std::size_t n) {
+      self->guarded([&] { self->on_written(ec, n); });
+    });
+    write_in_flight_ = true;  // after the call: a throwing initiation leaves no write pending
     return;
   }
   if (close_requested_) {
@@ -283,11 +300,11 @@ void ws_session::pump_writer() {
     const websocket::close_reason cr(static_cast<websocket::close_code>(close_code_), to_string(*close_requested_));
     // Completes when the client answered (or the reader saw its answer first); the watchdog
     // bounds the wait. The close frame is the writer's last write.
-    write_in_flight_ = true;
     ws_.async_close(cr, [self = shared_from_this()](const boost::system::error_code&) {
       self->write_in_flight_ = false;
-      self->writer_finished();
+      self->guarded([&] { self->writer_finished(); });
     });
+    write_in_flight_ = true;
   }
   // Otherwise idle: pop() marked the writer idle, so the next deliver() posts pump_writer.
 }

@@ -90,6 +90,17 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   void rewatch();
   clock::time_point next_deadline(clock::time_point now);
   session_executor executor() { return ws_.get_executor(); }
+  // Runs a handler's body: an exception ends the session (failed()) instead of escaping into the
+  // io_context and leaving the session with nothing pending, never torn down.
+  template <class F>
+  void guarded(F&& f) noexcept {
+    try {
+      f();
+    } catch (...) {
+      failed();
+    }
+  }
+  void failed() noexcept;
   void on_read_error(const boost::system::error_code& ec);
   void request_close(close_reason why);
   void hard_close();
@@ -124,6 +135,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   bool writer_done_ = false;
   bool writer_started_ = false;  // after join: the room's first messages are queued
   bool write_in_flight_ = false;
+  bool read_in_flight_ = false;
   shared_message writing_;       // kept alive while it is written
   bool hard_closed_ = false;
   bool ping_in_flight_ = false;

@@ -322,5 +322,37 @@ TEST(Server, InvalidOptionsAreRejected) {
   EXPECT_EQ(s.start().error(), make_error_code(errc::invalid_argument));
 }
 
+// The closing handshake is bounded by close_timeout (kept by the session registry's tick): a
+// client that never answers our close frame loses its socket then, not at the idle timeout.
+TEST(Server, AClientThatNeverAnswersTheCloseIsCutAfterTheCloseTimeout) {
+  auto opts = test_options();
+  opts.close_timeout = 300ms;
+  opts.ping_interval = 10s;
+  opts.idle_timeout = 30s;
+  test_server ts(opts);
+  ws_client silent;  // upgrades, then never reads: it never sees, let alone answers, a close frame
+  ASSERT_EQ(silent.connect(ts.port(), "/cut"), 101);
+  ASSERT_TRUE(eventually([&] { return ts.srv.metrics().connections == 1; }));
+  ASSERT_TRUE(ts.srv.delete_room("cut"));
+  EXPECT_TRUE(eventually([&] { return ts.srv.metrics().connections == 0; }, 3s));
+  EXPECT_EQ(ts.srv.metrics().closed(close_reason::room_closed), 1u);
+}
+
+TEST(Server, StopIsBoundedByTheCloseTimeoutWhenAClientNeverAnswers) {
+  auto opts = test_options();
+  opts.close_timeout = 300ms;
+  opts.shutdown_timeout = 5s;
+  server srv(opts);
+  ASSERT_TRUE(srv.start());
+  ws_client silent;
+  ASSERT_EQ(silent.connect(srv.local_port(), "/stop"), 101);
+  ASSERT_TRUE(eventually([&] { return srv.metrics().connections == 1; }));
+  const auto start = std::chrono::steady_clock::now();
+  srv.stop();
+  // The graceful wait (shutdown_timeout, 5 s) is not what ended it: the close deadline was.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  EXPECT_EQ(srv.metrics().closed(close_reason::server_shutdown), 1u);
+}
+
 }  // namespace
 }  // namespace yws::net::test
