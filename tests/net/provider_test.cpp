@@ -3,10 +3,21 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/stream.hpp>
 
 #include "net/test_server.hpp"
 #include "yws/crdt/doc.hpp"
@@ -223,6 +234,90 @@ TEST(Provider, OverflowingQueueReconnectsAndLosesNothing) {
   ASSERT_TRUE(p.flush(wait));
   EXPECT_GT(s.srv.metrics().connections_total, sessions_before);
   EXPECT_EQ(server_text(s, "q").size(), 2000u);
+}
+
+// A WebSocket server that misbehaves in a different way on each connection, as a broken or
+// hostile endpoint would, then closes it: a sync update that does not decode, a text frame, a
+// message over the provider's limit, permission denied, an immediate close with 1011.
+class rogue_server {
+ public:
+  enum class kind { garbage_update, text_frame, oversized, permission_denied, close_1011, count };
+
+  rogue_server() : acceptor_(ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    boost::asio::co_spawn(ioc_, accept_loop(), boost::asio::detached);
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+  ~rogue_server() {
+    ioc_.stop();
+    thread_.join();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::size_t connections() const { return connections_.load(); }
+
+ private:
+  using stream = boost::beast::websocket::stream<boost::beast::tcp_stream>;
+
+  boost::asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor_.async_accept(boost::asio::as_tuple(boost::asio::use_awaitable));
+      if (ec) co_return;
+      const auto k = static_cast<kind>(connections_.fetch_add(1) % static_cast<std::size_t>(kind::count));
+      co_await misbehave(stream(std::move(socket)), k);  // one at a time: the provider has one connection
+    }
+  }
+
+  boost::asio::awaitable<void> misbehave(stream ws, kind k) {
+    namespace websocket = boost::beast::websocket;
+    constexpr auto nothrow = boost::asio::as_tuple(boost::asio::use_awaitable);
+    boost::beast::get_lowest_layer(ws).expires_after(2s);  // every step below is bounded
+    if (auto [ec] = co_await ws.async_accept(nothrow); ec) co_return;
+    ws.binary(true);
+    std::vector<std::uint8_t> frame;
+    switch (k) {
+      case kind::garbage_update: frame = {0x00, 0x02, 0x05, 0x01, 0x02}; break;  // update: 5 bytes announced, 2 sent
+      case kind::text_frame: ws.text(true); frame = {'h', 'i'}; break;
+      case kind::oversized: frame.assign(4096, 0x01); break;
+      case kind::permission_denied: frame = {0x02, 0x00, 0x02, 'n', 'o'}; break;
+      case kind::close_1011: break;
+      case kind::count: break;
+    }
+    if (!frame.empty()) (void)co_await ws.async_write(boost::asio::buffer(frame), nothrow);
+    if (k == kind::close_1011 || k == kind::permission_denied) {
+      (void)co_await ws.async_close(websocket::close_code::internal_error, nothrow);
+      co_return;
+    }
+    // Reads what the client sends until it goes, at most half a second, then closes.
+    boost::beast::get_lowest_layer(ws).expires_after(500ms);
+    boost::beast::flat_buffer buffer;
+    for (;;) {
+      auto [ec, n] = co_await ws.async_read(buffer, nothrow);
+      if (ec) break;
+      buffer.consume(n);
+    }
+  }
+
+  boost::asio::io_context ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::atomic<std::size_t> connections_{0};
+  std::thread thread_;
+};
+
+// The provider meets every kind of misbehaviour twice: it neither crashes nor applies anything,
+// never reports synced, keeps reconnecting with its backoff, and still closes cleanly.
+TEST(Provider, SurvivesAMisbehavingServerAndKeepsReconnecting) {
+  rogue_server rogue;
+  auto opts = fast_options();
+  opts.max_message_bytes = 1024;
+  opts.close_timeout = 500ms;
+  blocking_provider p(url_of(rogue.port(), "rogue"), opts, client(11));
+  ASSERT_TRUE(p.start());
+  const std::size_t rounds = 2 * static_cast<std::size_t>(rogue_server::kind::count);
+  EXPECT_TRUE(p.wait_for([&](crdt::doc&) { return rogue.connections() > rounds; }, 30s))
+      << rogue.connections() << " connections";
+  EXPECT_FALSE(p.synced());
+  p.transact([](crdt::doc& d) { EXPECT_EQ(crdt::encode_state_vector_v1(d), std::vector<std::uint8_t>{0}); });
+  (void)p.close(2s);
+  EXPECT_EQ(p.status(), provider_status::closed);
 }
 
 TEST(Provider, AsyncProviderOnTheCallersIoContext) {
