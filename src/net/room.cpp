@@ -167,8 +167,8 @@ void room::replay_held() {
   }
   auto held = std::move(held_);
   held_.clear();
+  held_bytes_ = 0;
   for (auto& h : held) {
-    deferred_bytes_ -= std::min(deferred_bytes_, h.bytes.size());
     if (stopped_) break;
     // A client that left while the room loaded never got the echo of what it sent: it was not
     // acknowledged, and the client sends it again when it reconnects.
@@ -240,12 +240,12 @@ frame_outcome room::handle_frame(ws_session& s, std::span<const std::uint8_t> fr
   member* m = find(s);
   if (!m) return {};
   if (setup_ == setup_state::loading) {
-    if (deferred_bytes_ + frame.size() > core_.opts.max_deferred_bytes) {
+    if (held_bytes_ + deferred_bytes_ + frame.size() > core_.opts.max_deferred_bytes) {
       core_.log().warn("msg=\"closing session: too much held while the room loads\" room={} peer={}", quoted(name_),
                        s.peer().remote);
       return {close_reason::overflow};
     }
-    deferred_bytes_ += frame.size();
+    held_bytes_ += frame.size();
     held_.push_back({m->session, std::vector<std::uint8_t>(frame.begin(), frame.end())});
     return {};
   }
@@ -261,7 +261,7 @@ frame_outcome room::handle_frame(ws_session& s, std::span<const std::uint8_t> fr
     if (!msg) return message_failed(s, msg.error(), frame);
     if (!ready_ && is_sync(*msg)) {
       auto bytes = protocol::encode_message(*msg);
-      if (deferred_bytes_ + bytes.size() > core_.opts.max_deferred_bytes) {
+      if (held_bytes_ + deferred_bytes_ + bytes.size() > core_.opts.max_deferred_bytes) {
         core_.log().warn("msg=\"closing session: too much held while the room is not ready\" room={} peer={}",
                          quoted(name_), s.peer().remote);
         return {close_reason::overflow};
@@ -476,6 +476,7 @@ void room::stop(close_reason why) {
   deferred_.clear();
   held_.clear();
   deferred_bytes_ = 0;
+  held_bytes_ = 0;
   auto runs = std::move(queued_runs_);
   queued_runs_.clear();
   for (auto& q : runs) {

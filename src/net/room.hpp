@@ -162,7 +162,8 @@ class room : public std::enable_shared_from_this<room>, public store_sink {
   std::unique_ptr<upstream_provider> provider_;
   std::vector<member> members_;
   std::deque<deferred_message> deferred_;
-  std::size_t deferred_bytes_ = 0;  // held (while loading) and deferred (not ready) bytes
+  std::size_t deferred_bytes_ = 0;  // in deferred_ (sync messages while not ready)
+  std::size_t held_bytes_ = 0;      // in held_ (frames while loading); both count against max_deferred_bytes
   std::deque<deferred_message> held_;  // whole frames received while loading
   std::vector<queued_run> queued_runs_;
   std::shared_ptr<store_channel> channel_;  // null without a store

@@ -14,6 +14,7 @@
 #include "net/sync_client.hpp"
 #include "net/test_server.hpp"
 #include "yws/crdt/doc.hpp"
+#include "yws/protocol/message.hpp"
 #include "yws/store/memory_store.hpp"
 #include "yws/store/open.hpp"
 
@@ -169,6 +170,33 @@ TEST(RoomStore, AStoredRoomIsLoadedBeforeItsFirstClientIsAnswered) {
   EXPECT_EQ(a.doc.get_text("t").to_string(), "stored");
   EXPECT_TRUE(eventually([&] { return posted_saw_stored.load(); }));
   EXPECT_EQ(s->loads, 1);
+}
+
+// Frames that arrive while the room loads wait in the room, bounded by max_deferred_bytes: the
+// session whose frame would pass the bound is closed with 1013, the others' frames are handled
+// once the room has loaded.
+TEST(RoomStore, FramesHeldWhileTheRoomLoadsAreBoundedThenHandled) {
+  auto s = std::make_shared<probe_store>();
+  s->load_gate.close();
+  auto opts = with_store(s);
+  opts.max_deferred_bytes = 4096;
+  test_server ts(opts);
+  sync_client a(1), b(2);
+  ASSERT_EQ(a.connect(ts.port(), "held"), 101);
+  ASSERT_TRUE(eventually([&] { return s->load_gate.waiting() == 1; }));
+  a.doc.get_text("t").insert(0, std::string(1000, 'a'));  // held: within the bound
+  // a's update has been read (the greeting is far smaller), so it is held before b's frame.
+  ASSERT_TRUE(eventually([&] { return ts.srv.metrics().bytes_in >= 1000; }));
+  ASSERT_EQ(b.connect(ts.port(), "held"), 101);
+  const auto big = protocol::encode_sync_update(text_update(std::string(4000, 'b'), 2));
+  ASSERT_TRUE(b.ws.send(big));  // with a's frames, over the bound
+  EXPECT_EQ(b.ws.wait_close(), std::optional<std::uint16_t>(1013));
+  s->load_gate.open();
+  ASSERT_TRUE(a.wait_synced());
+  ASSERT_TRUE(a.round_trip());
+  std::string on_server;
+  ASSERT_TRUE(ts.with_room("held", [&](room_access& r) { on_server = r.doc().get_text("t").to_string(); }));
+  EXPECT_EQ(on_server, std::string(1000, 'a'));
 }
 
 TEST(RoomStore, UpdatesAreStoredBeforeTheirEchoAndInOneBatchWhileAWriteIsInFlight) {

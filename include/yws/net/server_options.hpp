@@ -61,8 +61,9 @@ struct server_options {
   // instead of being dropped, because a Yjs peer cannot skip an update; the client reconnects and
   // catches up with a state-vector diff. So a session holds at most this plus two messages.
   std::size_t max_queued_bytes = 8u << 20;
-  // Sync messages received while a room is not ready wait in the room (see rooms_ready); over
-  // this many bytes the session that sent the next one is closed with 1013.
+  // Frames received while a room loads from the store, and sync messages received while it is
+  // not ready (see rooms_ready), wait in the room; over this many bytes (the two together) the
+  // session that sent the next one is closed with 1013.
   std::size_t max_deferred_bytes = 16u << 20;
 
   // Keepalive: a WebSocket ping after this long without one (y-websocket's server pings every
